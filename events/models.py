@@ -1,0 +1,155 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_image_upload
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def upcoming(self):
+        return self.published().filter(ends_at__gte=timezone.now())
+
+
+class Event(models.Model):
+    """A day (or more) people book places for; its capacity is the pool."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("web address name"), max_length=100, unique=True)
+    summary = models.CharField(
+        _("summary"), max_length=300, help_text=_("One or two sentences.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    aims = models.TextField(
+        _("aims of the day"), blank=True, help_text=_("One aim per line.")
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    venue_name = models.CharField(_("venue name"), max_length=200)
+    venue_address = models.TextField(_("venue address"))
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The pool of places shared by every ticket type."),
+    )
+    # Places held or confirmed. Changed only by events.services, in the same
+    # transaction as the tickets that use them; the database refuses a value
+    # above capacity.
+    places_taken = models.PositiveIntegerField(_("places taken"), default=0)
+    few_places_threshold = models.PositiveIntegerField(
+        _("'few places left' from"),
+        default=20,
+        help_text=_("Say plainly how many places are left when this many or fewer."),
+    )
+    sales_open_at = models.DateTimeField(_("booking opens"), null=True, blank=True)
+    sales_close_at = models.DateTimeField(_("booking closes"), null=True, blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(places_taken__lte=F("capacity")),
+                name="event_places_taken_within_capacity",
+                violation_error_message=_(
+                    "Capacity cannot be less than the places already taken."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")),
+                name="event_ends_after_it_starts",
+                violation_error_message=_("The event must end after it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:detail", kwargs={"slug": self.slug})
+
+    @property
+    def aims_list(self) -> list[str]:
+        return [line.strip() for line in self.aims.splitlines() if line.strip()]
+
+    @property
+    def sales_not_open_yet(self) -> bool:
+        return bool(self.sales_open_at and timezone.now() < self.sales_open_at)
+
+    def is_on_sale(self, now=None) -> bool:
+        now = now or timezone.now()
+        if not self.is_published or now >= self.ends_at:
+            return False
+        if self.sales_open_at and now < self.sales_open_at:
+            return False
+        if self.sales_close_at and now >= self.sales_close_at:
+            return False
+        return True
+
+
+class Speaker(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="speakers")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("web address name"), max_length=100)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="speakers/",
+        blank=True,
+        validators=[validate_image_upload],
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "slug"], name="speaker_slug_unique_per_event"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse(
+            "events:speaker", kwargs={"slug": self.event.slug, "speaker": self.slug}
+        )
+
+
+class Session(models.Model):
+    """An item on the event's agenda."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    speakers = models.ManyToManyField(
+        Speaker, blank=True, related_name="sessions", verbose_name=_("speakers")
+    )
+
+    class Meta:
+        ordering = ["starts_at", "room"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")),
+                name="session_ends_after_it_starts",
+                violation_error_message=_("The session must end after it starts."),
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("events/<slug:slug>/", views.event_detail, name="detail"),
+    path("events/<slug:slug>/speakers/", views.speaker_list, name="speakers"),
+    path(
+        "events/<slug:slug>/speakers/<slug:speaker>/",
+        views.speaker_detail,
+        name="speaker",
+    ),
+]

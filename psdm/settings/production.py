@@ -1,0 +1,24 @@
+"""Production settings: refuse to start without the secrets production needs."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+for _name in ("DJANGO_SECRET_KEY", "DATABASE_URL"):
+    if not os.environ.get(_name):
+        raise ImproperlyConfigured(f"{_name} must be set in production.")
+
+from .base import *  # noqa: E402,F403
+from .env import env_bool, env_int  # noqa: E402
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)

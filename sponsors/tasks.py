@@ -1,0 +1,1 @@
+"""Celery tasks for sponsors (none yet)."""

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sponsors"
+
+urlpatterns = [
+    path("events/<slug:slug>/sponsors/", views.sponsor_list, name="list"),
+]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "tickets"
+    verbose_name = "Tickets and orders"
+
+    def ready(self):
+        from events.extensions import register_event_context
+
+        from .selectors import event_page_context
+
+        register_event_context(event_page_context)

@@ -1,0 +1,81 @@
+"""The booking in progress, kept in the buyer's session between steps."""
+
+from dataclasses import dataclass, field
+
+from .services import AttendeeDetails, OrderLine
+
+SESSION_PREFIX = "booking:"
+ORDERS_SESSION_KEY = "orders"
+
+
+@dataclass
+class BookingDraft:
+    quantities: dict[int, int] = field(default_factory=dict)
+    buyer: dict = field(default_factory=dict)
+    attendees: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session, event_id: int) -> "BookingDraft":
+        data = session.get(f"{SESSION_PREFIX}{event_id}") or {}
+        try:
+            quantities = {int(k): int(v) for k, v in data.get("quantities", {}).items()}
+            return cls(
+                quantities={k: v for k, v in quantities.items() if v > 0},
+                buyer=dict(data.get("buyer") or {}),
+                attendees=[dict(a) for a in data.get("attendees") or []],
+            )
+        except (TypeError, ValueError, AttributeError):
+            return cls()
+
+    def save(self, session, event_id: int) -> None:
+        session[f"{SESSION_PREFIX}{event_id}"] = {
+            "quantities": {str(k): v for k, v in self.quantities.items()},
+            "buyer": self.buyer,
+            "attendees": self.attendees,
+        }
+
+    @staticmethod
+    def clear(session, event_id: int) -> None:
+        session.pop(f"{SESSION_PREFIX}{event_id}", None)
+
+    def slots(self) -> list[int]:
+        """Return one ticket type id per place, in a stable order."""
+        return [pk for pk in sorted(self.quantities) for _ in range(self.quantities[pk])]
+
+    def set_quantities(self, quantities: dict[int, int]) -> None:
+        if quantities != self.quantities:
+            self.quantities = quantities
+            # Keep what was typed for places that still exist.
+            self.attendees = self.attendees[: len(self.slots())]
+
+    def first_missing_attendee(self) -> int | None:
+        """Return the 1-based number of the first attendee still to fill in."""
+        for number in range(1, len(self.slots()) + 1):
+            if number > len(self.attendees) or not self.attendees[number - 1]:
+                return number
+        return None
+
+    def set_attendee(self, number: int, details: dict) -> None:
+        while len(self.attendees) < number:
+            self.attendees.append({})
+        self.attendees[number - 1] = details
+
+    def is_complete(self) -> bool:
+        return bool(self.quantities and self.buyer) and self.first_missing_attendee() is None
+
+    def order_lines(self) -> list[OrderLine]:
+        return [
+            OrderLine(ticket_type_id=pk, attendee=AttendeeDetails(**details))
+            for pk, details in zip(self.slots(), self.attendees, strict=True)
+        ]
+
+
+def remember_order(session, reference: str) -> None:
+    """Let this browser see the confirmation page of an order it made."""
+    references = list(session.get(ORDERS_SESSION_KEY, []))[-19:]
+    references.append(reference)
+    session[ORDERS_SESSION_KEY] = references
+
+
+def may_see_order(session, reference: str) -> bool:
+    return reference in session.get(ORDERS_SESSION_KEY, [])

@@ -1,0 +1,206 @@
+"""Forms for the booking flow. They parse input; the service decides."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fieldset, Fluid, Layout, Size
+from django import forms
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Ticket
+from .selectors import Availability
+
+QUANTITY_PREFIX = "qty_"
+
+
+def _helper(*layout, submit: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.layout = Layout(*layout, Button.primary("continue", submit))
+    return helper
+
+
+class ChoosePlacesForm(forms.Form):
+    """A quantity for each free ticket type that can be booked now."""
+
+    def __init__(self, *args, availability: Availability, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.availability = availability
+        self.bookable = {
+            item.ticket_type.pk: item for item in availability.ticket_types if item.bookable
+        }
+        names = []
+        for pk, item in self.bookable.items():
+            name = f"{QUANTITY_PREFIX}{pk}"
+            most = min(item.ticket_type.max_per_order, item.remaining)
+            self.fields[name] = forms.IntegerField(
+                label=escape(item.ticket_type.name),
+                required=False,
+                min_value=0,
+                initial=0,
+                help_text=escape(
+                    _("Up to %(count)d in one booking.") % {"count": most}
+                ),
+                error_messages={
+                    "invalid": _("Enter the number of %(name)s places as a number, like 1")
+                    % {"name": item.ticket_type.name},
+                    "min_value": _("The number of %(name)s places cannot be negative")
+                    % {"name": item.ticket_type.name},
+                },
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": most}),
+            )
+            names.append(Field.text(name, field_width=Fluid.ONE_QUARTER))
+        self.helper = _helper(*names, submit=_("Continue"))
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = [
+            key
+            for key in self.data
+            if key.startswith(QUANTITY_PREFIX) and key not in self.fields
+        ]
+        if unknown:
+            raise forms.ValidationError(
+                _("One of the places you chose is no longer available. Choose again.")
+            )
+        total = 0
+        for pk, item in self.bookable.items():
+            name = f"{QUANTITY_PREFIX}{pk}"
+            quantity = cleaned.get(name) or 0
+            if name in self.errors:
+                continue
+            ticket_type = item.ticket_type
+            if quantity > ticket_type.max_per_order:
+                self.add_error(
+                    name,
+                    _("You can book up to %(count)d %(name)s places in one booking")
+                    % {"count": ticket_type.max_per_order, "name": ticket_type.name},
+                )
+            elif quantity > item.remaining:
+                self.add_error(
+                    name,
+                    _("Only %(count)d %(name)s places are left")
+                    % {"count": item.remaining, "name": ticket_type.name},
+                )
+            total += quantity
+        if not self.errors and total == 0:
+            raise forms.ValidationError(_("Choose how many places you want to book"))
+        return cleaned
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            pk: self.cleaned_data.get(f"{QUANTITY_PREFIX}{pk}") or 0
+            for pk in self.bookable
+            if self.cleaned_data.get(f"{QUANTITY_PREFIX}{pk}")
+        }
+
+
+class BuyerForm(forms.Form):
+    buyer_name = forms.CharField(
+        label=gettext_lazy("Full name"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Enter your full name")},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    buyer_email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        max_length=254,
+        help_text=gettext_lazy("We will send the booking confirmation here."),
+        error_messages={
+            "required": gettext_lazy("Enter your email address"),
+            "invalid": gettext_lazy(
+                "Enter an email address in the correct format, like name@example.gov.uk"
+            ),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("buyer_name", field_width=Fluid.TWO_THIRDS),
+            Field.text("buyer_email", field_width=Fluid.TWO_THIRDS),
+            submit=_("Continue"),
+        )
+
+
+class AttendeeForm(forms.ModelForm):
+    class Meta:
+        model = Ticket
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "organisation",
+            "job_title",
+            "sector",
+            "access_needs",
+            "dietary_needs",
+        ]
+        labels = {
+            "email": gettext_lazy("Email address"),
+            "job_title": gettext_lazy("Job title (optional)"),
+            "sector": gettext_lazy("Which sector do they work in?"),
+            "access_needs": gettext_lazy("Access needs (optional)"),
+            "dietary_needs": gettext_lazy("Dietary needs (optional)"),
+        }
+        help_texts = {
+            "email": gettext_lazy("Their badge and joining details are sent here."),
+            "organisation": gettext_lazy("Printed on their badge."),
+            "access_needs": gettext_lazy(
+                "Tell us anything that would help them take part, such as step-free "
+                "access, a hearing loop or a quiet room."
+            ),
+            "dietary_needs": gettext_lazy("For example vegetarian, halal or nut allergy."),
+        }
+        error_messages = {
+            "first_name": {"required": gettext_lazy("Enter their first name")},
+            "last_name": {"required": gettext_lazy("Enter their last name")},
+            "email": {
+                "required": gettext_lazy("Enter their email address"),
+                "invalid": gettext_lazy(
+                    "Enter an email address in the correct format, like name@example.gov.uk"
+                ),
+            },
+            "organisation": {"required": gettext_lazy("Enter their organisation")},
+            "sector": {"required": gettext_lazy("Select the sector they work in")},
+        }
+        widgets = {
+            "sector": forms.RadioSelect,
+            "access_needs": forms.Textarea(attrs={"rows": 3}),
+            "dietary_needs": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = Ticket.Sector.choices
+        for name in ("first_name", "last_name", "email", "organisation", "job_title"):
+            self.fields[name].widget.attrs.setdefault("spellcheck", "false")
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
+        self.fields["job_title"].widget.attrs["autocomplete"] = "organization-title"
+        self.helper = _helper(
+            Field.text("first_name", field_width=Fluid.ONE_HALF),
+            Field.text("last_name", field_width=Fluid.ONE_HALF),
+            Field.text("email", field_width=Fluid.TWO_THIRDS),
+            Field.text("organisation", field_width=Fluid.TWO_THIRDS),
+            Field.text("job_title", field_width=Fluid.TWO_THIRDS),
+            Field.radios("sector", legend_size=Size.SMALL, small=True),
+            Field.textarea("access_needs", max_characters=1000),
+            Field.textarea("dietary_needs", max_characters=1000),
+            submit=_("Continue"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("access_needs", "dietary_needs"):
+            value = cleaned.get(name) or ""
+            if len(value) > 1000:
+                self.add_error(name, _("Use 1000 characters or fewer"))
+        return cleaned
+
+
+class ConfirmForm(forms.Form):
+    """Check your answers: the button that books."""

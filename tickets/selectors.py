@@ -1,0 +1,117 @@
+"""Read-only queries about places, orders and tickets."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from events.models import Event
+
+from .models import Order, Ticket, TicketType
+
+
+@dataclass(frozen=True)
+class TicketTypeAvailability:
+    ticket_type: TicketType
+    remaining: int
+    on_sale: bool
+
+    @property
+    def bookable(self) -> bool:
+        return self.on_sale and self.remaining > 0 and self.ticket_type.is_free
+
+
+@dataclass(frozen=True)
+class Availability:
+    capacity: int
+    confirmed: int
+    held: int
+    few_places_threshold: int
+    ticket_types: list[TicketTypeAvailability] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.confirmed - self.held, 0)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.remaining == 0
+
+    @property
+    def few_left(self) -> bool:
+        return 0 < self.remaining <= self.few_places_threshold
+
+    def as_json(self) -> dict:
+        return {
+            "capacity": self.capacity,
+            "confirmed": self.confirmed,
+            "held": self.held,
+            "remaining": self.remaining,
+            "ticket_types": [
+                {
+                    "id": item.ticket_type.pk,
+                    "name": item.ticket_type.name,
+                    "price_pence": item.ticket_type.price_pence,
+                    "on_sale": item.on_sale,
+                    "remaining": item.remaining,
+                }
+                for item in self.ticket_types
+            ],
+        }
+
+
+def event_availability(*, event: Event, include_hidden: bool = False) -> Availability:
+    """Count the places taken from the tickets themselves (two queries)."""
+    live = (Ticket.Status.CONFIRMED, Ticket.Status.HELD)
+    counts = (
+        Ticket.objects.filter(event=event, status__in=live)
+        .values("ticket_type_id")
+        .annotate(
+            confirmed=Count("id", filter=Q(status=Ticket.Status.CONFIRMED)),
+            held=Count("id", filter=Q(status=Ticket.Status.HELD)),
+        )
+    )
+    taken_by_type = {row["ticket_type_id"]: row for row in counts}
+    confirmed = sum(row["confirmed"] for row in taken_by_type.values())
+    held = sum(row["held"] for row in taken_by_type.values())
+    pool_left = max(event.capacity - confirmed - held, 0)
+
+    ticket_types = TicketType.objects.filter(event=event)
+    if not include_hidden:
+        ticket_types = ticket_types.filter(is_visible=True)
+    now = timezone.now()
+    items = []
+    for ticket_type in ticket_types:
+        row = taken_by_type.get(ticket_type.pk, {"confirmed": 0, "held": 0})
+        remaining = pool_left
+        if ticket_type.quota is not None:
+            own_left = ticket_type.quota - row["confirmed"] - row["held"]
+            remaining = max(min(remaining, own_left), 0)
+        items.append(
+            TicketTypeAvailability(
+                ticket_type=ticket_type,
+                remaining=remaining,
+                on_sale=event.is_on_sale(now) and ticket_type.is_on_sale(now),
+            )
+        )
+    return Availability(
+        capacity=event.capacity,
+        confirmed=confirmed,
+        held=held,
+        few_places_threshold=event.few_places_threshold,
+        ticket_types=items,
+    )
+
+
+def event_page_context(event: Event) -> dict:
+    """What the tickets app adds to the public event page."""
+    return {"availability": event_availability(event=event)}
+
+
+def order_with_tickets(*, reference: str) -> Order | None:
+    return (
+        Order.objects.select_related("event")
+        .prefetch_related("tickets__ticket_type")
+        .filter(reference=reference)
+        .first()
+    )

@@ -1,0 +1,176 @@
+"""The booking flow: choose places, your details, attendees, check, confirm."""
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from events.selectors import event_get_published
+
+from .booking import BookingDraft, may_see_order, remember_order
+from .forms import AttendeeForm, BuyerForm, ChoosePlacesForm
+from .selectors import event_availability, order_with_tickets
+from .services import BookingError, SoldOut, order_create
+
+
+@require_GET
+def availability_json(request, slug):
+    event = event_get_published(slug=slug)
+    response = JsonResponse(event_availability(event=event).as_json())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _step_url(name, event, **kwargs):
+    return reverse(f"tickets:{name}", kwargs={"slug": event.slug, **kwargs})
+
+
+def _after_step(request, event, draft, default_url):
+    """Go back to check-your-answers when changing an answer, else onward."""
+    if request.GET.get("change") and draft.is_complete():
+        return redirect(_step_url("check", event))
+    return redirect(default_url)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose_places(request, slug):
+    event = event_get_published(slug=slug)
+    availability = event_availability(event=event)
+    draft = BookingDraft.load(request.session, event.pk)
+    initial = {f"qty_{pk}": qty for pk, qty in draft.quantities.items()}
+    form = ChoosePlacesForm(
+        request.POST or None, availability=availability, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        draft.set_quantities(form.quantities())
+        draft.save(request.session, event.pk)
+        return _after_step(request, event, draft, _step_url("buyer", event))
+    return render(
+        request,
+        "tickets/choose_places.html",
+        {"event": event, "availability": availability, "form": form},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def buyer_details(request, slug):
+    event = event_get_published(slug=slug)
+    draft = BookingDraft.load(request.session, event.pk)
+    if not draft.quantities:
+        return redirect(_step_url("choose", event))
+    form = BuyerForm(request.POST or None, initial=draft.buyer)
+    if request.method == "POST" and form.is_valid():
+        draft.buyer = form.cleaned_data
+        draft.save(request.session, event.pk)
+        return _after_step(request, event, draft, _step_url("attendee", event, number=1))
+    return render(
+        request,
+        "tickets/buyer_details.html",
+        {"event": event, "form": form, "back_url": _step_url("choose", event)},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def attendee_details(request, slug, number):
+    event = event_get_published(slug=slug)
+    draft = BookingDraft.load(request.session, event.pk)
+    slots = draft.slots()
+    if not draft.quantities or not draft.buyer:
+        return redirect(_step_url("choose", event))
+    if not 1 <= number <= len(slots):
+        raise Http404
+    missing = draft.first_missing_attendee()
+    if missing is not None and number > missing:
+        return redirect(_step_url("attendee", event, number=missing))
+    saved = draft.attendees[number - 1] if number <= len(draft.attendees) else {}
+    initial = saved or ({"email": draft.buyer.get("buyer_email")} if number == 1 else {})
+    form = AttendeeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        draft.set_attendee(number, {k: form.cleaned_data[k] for k in form.Meta.fields})
+        draft.save(request.session, event.pk)
+        if number < len(slots):
+            next_url = _step_url("attendee", event, number=number + 1)
+        else:
+            next_url = _step_url("check", event)
+        return _after_step(request, event, draft, next_url)
+    back_url = (
+        _step_url("attendee", event, number=number - 1)
+        if number > 1
+        else _step_url("buyer", event)
+    )
+    ticket_types = {t.ticket_type.pk: t.ticket_type for t in event_availability(event=event).ticket_types}
+    return render(
+        request,
+        "tickets/attendee_details.html",
+        {
+            "event": event,
+            "form": form,
+            "number": number,
+            "count": len(slots),
+            "ticket_type": ticket_types.get(slots[number - 1]),
+            "back_url": back_url,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check_answers(request, slug):
+    event = event_get_published(slug=slug)
+    draft = BookingDraft.load(request.session, event.pk)
+    if not draft.is_complete():
+        return redirect(_step_url("choose", event))
+    error = None
+    if request.method == "POST":
+        try:
+            order = order_create(
+                event_id=event.pk,
+                buyer_name=draft.buyer["buyer_name"],
+                buyer_email=draft.buyer["buyer_email"],
+                lines=draft.order_lines(),
+            )
+        except BookingError as exc:
+            error = exc
+        else:
+            BookingDraft.clear(request.session, event.pk)
+            remember_order(request.session, order.reference)
+            return redirect("tickets:confirmation", reference=order.reference)
+    availability = event_availability(event=event)
+    ticket_types = {t.ticket_type.pk: t.ticket_type for t in availability.ticket_types}
+    attendees = [
+        {"number": n, "ticket_type": ticket_types.get(pk), **details}
+        for n, (pk, details) in enumerate(zip(draft.slots(), draft.attendees), start=1)
+    ]
+    lines = [
+        {"ticket_type": ticket_types.get(pk), "quantity": qty}
+        for pk, qty in sorted(draft.quantities.items())
+    ]
+    return render(
+        request,
+        "tickets/check_answers.html",
+        {
+            "event": event,
+            "draft": draft,
+            "lines": lines,
+            "attendees": attendees,
+            "error": error,
+            "sold_out": isinstance(error, SoldOut),
+            "back_url": _step_url("attendee", event, number=len(attendees)),
+        },
+        status=409 if error else 200,
+    )
+
+
+@never_cache
+@require_GET
+def confirmation(request, reference):
+    if not may_see_order(request.session, reference):
+        raise Http404
+    order = order_with_tickets(reference=reference)
+    if order is None:
+        raise Http404
+    return render(request, "tickets/confirmation.html", {"order": order, "event": order.event})
