@@ -1,0 +1,67 @@
+"""Shared fixtures: an on-sale event with ticket types, and booking helpers."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from events.models import Event
+from tickets.models import TicketType
+from tickets.services import AttendeeDetails, OrderLine
+
+
+def make_event(**overrides) -> Event:
+    start = timezone.now() + timedelta(days=30)
+    values = {
+        "name": "Test conference",
+        "slug": "test-conference",
+        "summary": "A day of talks.",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=8),
+        "venue_name": "Test venue",
+        "venue_address": "1 High Street\nBirmingham",
+        "capacity": 250,
+        "is_published": True,
+    }
+    values.update(overrides)
+    return Event.objects.create(**values)
+
+
+def make_ticket_type(event: Event, **overrides) -> TicketType:
+    values = {"name": "Public sector", "price_pence": 0, "max_per_order": 10}
+    values.update(overrides)
+    return TicketType.objects.create(event=event, **values)
+
+
+def attendee(n: int = 0, **overrides) -> AttendeeDetails:
+    values = {
+        "first_name": f"Ada{n}",
+        "last_name": "Lovelace",
+        "email": f"ada{n}@example.gov.uk",
+        "organisation": "Office of the Public Guardian",
+        "sector": "central_government",
+    }
+    values.update(overrides)
+    return AttendeeDetails(**values)
+
+
+def lines(ticket_type: TicketType, count: int) -> list[OrderLine]:
+    return [
+        OrderLine(ticket_type_id=ticket_type.pk, attendee=attendee(i))
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def event(db) -> Event:
+    return make_event()
+
+
+@pytest.fixture
+def free_type(event) -> TicketType:
+    return make_ticket_type(event)
+
+
+@pytest.fixture
+def paid_type(event) -> TicketType:
+    return make_ticket_type(event, name="Supplier", price_pence=9500, position=2)
