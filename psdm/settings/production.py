@@ -12,6 +12,7 @@ from .base import *  # noqa: E402,F403
 from .env import env_bool, env_int  # noqa: E402
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

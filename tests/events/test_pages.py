@@ -1,0 +1,111 @@
+"""Public pages: home, event, speakers, sponsors, statements."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from events.models import Session, Speaker
+from sponsors.models import Sponsor, SponsorTier
+from tests.conftest import make_event, make_ticket_type
+from tests.tickets.test_order_create import book
+
+
+def test_home_lists_upcoming_published_events(client, db):
+    make_event(slug="soon", name="Soon")
+    make_event(
+        slug="past",
+        name="Long ago",
+        starts_at=timezone.now() - timedelta(days=9),
+        ends_at=timezone.now() - timedelta(days=8),
+    )
+    make_event(slug="draft", name="Draft", is_published=False)
+    page = client.get("/").content.decode()
+    assert "Soon" in page and "Long ago" not in page and "Draft" not in page
+
+
+def test_event_page_says_plainly_how_many_places_are_left(client, event, free_type):
+    event.capacity = 30
+    event.save()
+    assert "30 of 30 places left" in client.get(event.get_absolute_url()).content.decode()
+    book(event, free_type, count=10)
+    book(event, free_type, count=5)
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "Only 15 places left" in page
+    assert "Book your place" in page
+
+
+def test_event_page_when_booking_has_not_opened(client, event, free_type):
+    event.sales_open_at = timezone.now() + timedelta(days=3)
+    event.save()
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "Booking opens on" in page and "Book your place" not in page
+
+
+def add_programme(event, n: int) -> None:
+    tier, _ = SponsorTier.objects.get_or_create(name="Gold", defaults={"rank": 2})
+    for i in range(n):
+        speaker = Speaker.objects.create(event=event, name=f"Speaker {i}", slug=f"s{i}")
+        session = Session.objects.create(
+            event=event,
+            title=f"Talk {i}",
+            starts_at=event.starts_at + timedelta(minutes=30 * i),
+            ends_at=event.starts_at + timedelta(minutes=30 * i + 25),
+        )
+        session.speakers.add(speaker)
+        Sponsor.objects.create(event=event, tier=tier, name=f"Sponsor {i}")
+        make_ticket_type(event, name=f"Type {i}", position=i)
+
+
+def count_queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_event_page_queries_do_not_grow_with_content(client, db):
+    """The event page runs the same number of queries for 1 or 20 of each."""
+    small, large = make_event(slug="small"), make_event(slug="large")
+    add_programme(small, 1)
+    add_programme(large, 20)
+    page = client.get(large.get_absolute_url()).content.decode()
+    assert "Speaker 19" in page and "Talk 19" in page and "Sponsor 19" in page
+    assert count_queries(client, small.get_absolute_url()) == count_queries(
+        client, large.get_absolute_url()
+    )
+    assert count_queries(client, large.get_absolute_url()) <= 8
+
+
+def test_speaker_pages(client, event):
+    speaker = Speaker.objects.create(
+        event=event, name="Andy Street", slug="andy-street", role="Mayor"
+    )
+    assert "Andy Street" in client.get(f"/events/{event.slug}/speakers/").content.decode()
+    page = client.get(speaker.get_absolute_url()).content.decode()
+    assert "Mayor" in page
+    assert client.get(f"/events/{event.slug}/speakers/nobody/").status_code == 404
+
+
+def test_sponsors_page_groups_sponsors_by_tier(client, event):
+    gold = SponsorTier.objects.create(name="Gold", rank=2)
+    headline = SponsorTier.objects.create(name="Headline", rank=1)
+    Sponsor.objects.create(event=event, tier=gold, name="Brindley")
+    Sponsor.objects.create(event=event, tier=headline, name="Curium Solutions")
+    Sponsor.objects.create(event=event, tier=gold, name="Hidden Co", is_visible=False)
+    page = client.get(f"/events/{event.slug}/sponsors/").content.decode()
+    assert page.index("Headline") < page.index("Curium Solutions") < page.index("Gold")
+    assert page.index("Gold") < page.index("Brindley")
+    assert "Hidden Co" not in page
+
+
+@pytest.mark.parametrize("path", ["/accessibility/", "/privacy/"])
+def test_statements(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"events@psdm.localhost" in response.content
+
+
+def test_unknown_pages_are_not_found(client, db):
+    assert client.get("/events/nope/").status_code == 404

@@ -1,0 +1,155 @@
+"""The booking pages: happy path, navigation and the confirmation page."""
+
+import re
+
+from django.urls import reverse
+
+from tests.conftest import make_ticket_type
+from tests.tickets.flow import ATTENDEE, BUYER, choose, fill_up_to_check, url
+from tickets.models import Order, Ticket
+
+
+def test_booking_a_free_place_end_to_end(client, event, free_type):
+    """Choose, your details, attendee, check, confirm: one confirmed ticket."""
+    response = client.get(event.get_absolute_url())
+    assert url("choose", event).encode() in response.content
+    assert client.get(url("choose", event)).status_code == 200
+
+    response = fill_up_to_check(client, event, free_type, count=2)
+    assert response["Location"] == url("check", event)
+
+    check = client.get(url("check", event))
+    assert check.status_code == 200
+    assert b"Ada1" in check.content and b"Ada2" in check.content
+
+    response = client.post(url("check", event))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert response["Location"] == reverse("tickets:confirmation", args=[order.reference])
+    assert order.buyer_email == BUYER["buyer_email"]
+    assert sorted(order.tickets.values_list("first_name", flat=True)) == ["Ada1", "Ada2"]
+
+    confirmation = client.get(response["Location"])
+    assert confirmation.status_code == 200
+    assert order.reference.encode() in confirmation.content
+    assert re.search(rb"PSDM-[2-9A-Z]{5}", confirmation.content)
+
+
+def test_confirming_twice_books_once(client, event, free_type):
+    """A double-clicked Confirm books one order; the second lands back on step one."""
+    fill_up_to_check(client, event, free_type)
+    first = client.post(url("check", event))
+    second = client.post(url("check", event))
+    assert first.status_code == 302 and second.status_code == 302
+    assert second["Location"] == url("choose", event)
+    assert Order.objects.count() == 1
+
+
+def test_someone_elses_confirmation_page_is_not_shown(client, event, free_type):
+    fill_up_to_check(client, event, free_type)
+    client.post(url("check", event))
+    reference = Order.objects.get().reference
+    client.cookies.clear()
+    assert client.get(reverse("tickets:confirmation", args=[reference])).status_code == 404
+    assert client.get(reverse("tickets:confirmation", args=["PSDM-XXXXX"])).status_code == 404
+
+
+def test_steps_out_of_order_go_back_to_the_start(client, event, free_type):
+    """Skipping ahead redirects to the first step still to do."""
+    assert client.get(url("buyer", event))["Location"] == url("choose", event)
+    assert client.get(url("check", event))["Location"] == url("choose", event)
+    choose(client, event, {free_type.pk: 2})
+    client.post(url("buyer", event), BUYER)
+    assert client.get(url("attendee", event, number=2))["Location"] == url(
+        "attendee", event, number=1
+    )
+    assert client.get(url("attendee", event, number=3)).status_code == 404
+    assert client.get(url("attendee", event, number=0)).status_code == 404
+
+
+def test_change_links_return_to_check_your_answers(client, event, free_type):
+    fill_up_to_check(client, event, free_type)
+    response = client.post(
+        url("attendee", event, number=1) + "?change=1",
+        {**ATTENDEE, "first_name": "Augusta"},
+    )
+    assert response["Location"] == url("check", event)
+    assert b"Augusta" in client.get(url("check", event)).content
+
+
+def test_attendee_one_starts_with_the_buyers_email(client, event, free_type):
+    choose(client, event, {free_type.pk: 1})
+    client.post(url("buyer", event), BUYER)
+    page = client.get(url("attendee", event, number=1)).content.decode()
+    assert 'value="grace@example.gov.uk"' in page
+
+
+def test_booking_several_ticket_types(client, event, free_type):
+    students = make_ticket_type(event, name="Student", position=1)
+    choose(client, event, {free_type.pk: 1, students.pk: 2})
+    client.post(url("buyer", event), BUYER)
+    for number in (1, 2, 3):
+        client.post(url("attendee", event, number=number), ATTENDEE)
+    client.post(url("check", event))
+    assert Ticket.objects.filter(ticket_type=students).count() == 2
+    assert Ticket.objects.filter(ticket_type=free_type).count() == 1
+
+
+def test_sold_out_between_choosing_and_confirming(client, event, free_type):
+    """If the last places go while someone types, they are told plainly."""
+    fill_up_to_check(client, event, free_type, count=2)
+    event.capacity = 1
+    event.save()
+    response = client.post(url("check", event))
+    assert response.status_code == 409
+    assert b"only 1 place left" in response.content
+    assert Order.objects.count() == 0
+
+
+def test_sold_out_event_shows_no_form(client, event, free_type):
+    event.capacity = 1
+    event.save()
+    fill_up_to_check(client, event, free_type)
+    client.post(url("check", event))
+    page = client.get(url("choose", event)).content.decode()
+    assert "Sold out" in page and "qty_" not in page
+    assert "Sold out" in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_paid_types_are_shown_but_not_bookable(client, event, free_type, paid_type):
+    page = client.get(url("choose", event)).content.decode()
+    assert f"qty_{free_type.pk}" in page
+    assert f"qty_{paid_type.pk}" not in page
+    assert "£95" in page and "coming soon" in page
+
+
+def test_unpublished_events_are_not_found(client, event, free_type):
+    event.is_published = False
+    event.save()
+    for path in (
+        event.get_absolute_url(),
+        url("choose", event),
+        url("availability", event),
+    ):
+        assert client.get(path).status_code == 404
+
+
+def test_booking_pages_refuse_other_methods(client, event, free_type):
+    assert client.put(url("choose", event)).status_code == 405
+    assert client.delete(url("check", event)).status_code == 405
+    assert client.post(url("availability", event)).status_code == 405
+
+
+def test_script_in_names_is_kept_as_text_and_shown_escaped(client, event, free_type):
+    """HTML in a name is stored as typed and shown escaped, never run."""
+    script = '<script>alert("x")</script>'
+    fill_up_to_check(
+        client, event, free_type, attendee={"first_name": script, "organisation": "<b>Org</b>"}
+    )
+    page = client.get(url("check", event)).content.decode()
+    assert script not in page and "<b>Org</b>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    response = client.post(url("check", event))
+    confirmation = client.get(response["Location"]).content.decode()
+    assert script not in confirmation and "&lt;script&gt;" in confirmation
+    assert Ticket.objects.get().first_name == script
