@@ -31,7 +31,10 @@ class EventAdmin(admin.ModelAdmin):
     inlines = [SpeakerInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "summary", "description", "aims"]}),
-        (_("When and where"), {"fields": ["starts_at", "ends_at", "venue_name", "venue_address"]}),
+        (
+            _("When and where"),
+            {"fields": ["starts_at", "ends_at", "venue_name", "venue_address"]},
+        ),
         (
             _("Places and booking"),
             {
@@ -45,7 +48,10 @@ class EventAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            _("Record"),
+            {"fields": ["created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
 
     @admin.display(description=_("places left"))

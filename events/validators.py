@@ -1,18 +1,30 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 ALLOWED_IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 
 def validate_image_upload(file) -> None:
-    """Refuse images that are too big or not a web image format.
+    """Refuse files that are too big, not images, or not a web image format.
 
-    Django's ImageField has already opened the file with Pillow; this adds
-    the limits a public web page needs.
+    Opens the file with Pillow here, so the rule holds for admin uploads and
+    for code that assigns a file directly.
     """
-    if file.size and file.size > MAX_IMAGE_BYTES:
+    if file.size > MAX_IMAGE_BYTES:
         raise ValidationError(_("The image must be smaller than 2 MB."))
-    image = getattr(file, "image", None)
-    if image is not None and image.format not in ALLOWED_IMAGE_FORMATS:
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image.verify()
+            image_format = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            _("Upload a PNG, JPEG, GIF or WebP image. The file was not an image.")
+        ) from exc
+    finally:
+        file.seek(position)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
         raise ValidationError(_("The image must be a PNG, JPEG, GIF or WebP file."))

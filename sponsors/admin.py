@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 
 from .models import Sponsor, SponsorTier
@@ -18,6 +19,7 @@ class SponsorAdmin(admin.ModelAdmin):
     list_filter = ["event", "tier", "is_visible"]
     search_fields = ["name", "description", "website"]
     list_select_related = ["tier", "event"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="logo")
     def logo_preview(self, sponsor):

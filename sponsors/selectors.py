@@ -15,7 +15,8 @@ def sponsors_by_tier(*, event: Event) -> list[tuple]:
         .order_by("tier__rank", "tier__name", "position", "name")
     )
     return [
-        (tier, list(members)) for tier, members in groupby(sponsors, key=lambda s: s.tier)
+        (tier, list(members))
+        for tier, members in groupby(sponsors, key=lambda s: s.tier)
     ]
 
 

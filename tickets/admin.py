@@ -32,7 +32,14 @@ class TicketInline(admin.TabularInline):
     model = Ticket
     extra = 0
     can_delete = False
-    fields = ["first_name", "last_name", "email", "organisation", "ticket_type", "status"]
+    fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "ticket_type",
+        "status",
+    ]
     readonly_fields = ["ticket_type", "status"]
     show_change_link = True
 
@@ -90,8 +97,21 @@ class TicketAdmin(admin.ModelAdmin):
         "order",
     ]
     list_filter = ["event", "ticket_type", "status", "sector"]
-    search_fields = ["first_name", "last_name", "email", "organisation", "order__reference"]
-    readonly_fields = ["order", "event", "ticket_type", "price_pence", "status", "created_at"]
+    search_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "order__reference",
+    ]
+    readonly_fields = [
+        "order",
+        "event",
+        "ticket_type",
+        "price_pence",
+        "status",
+        "created_at",
+    ]
     list_select_related = ["order", "ticket_type"]
 
     def has_add_permission(self, request):

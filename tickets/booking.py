@@ -1,8 +1,11 @@
 """The booking in progress, kept in the buyer's session between steps."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .services import AttendeeDetails, OrderLine
+
+ATTENDEE_KEYS = {f.name for f in fields(AttendeeDetails)}
+BUYER_KEYS = {"buyer_name", "buyer_email"}
 
 SESSION_PREFIX = "booking:"
 ORDERS_SESSION_KEY = "orders"
@@ -19,13 +22,31 @@ class BookingDraft:
         data = session.get(f"{SESSION_PREFIX}{event_id}") or {}
         try:
             quantities = {int(k): int(v) for k, v in data.get("quantities", {}).items()}
-            return cls(
-                quantities={k: v for k, v in quantities.items() if v > 0},
-                buyer=dict(data.get("buyer") or {}),
-                attendees=[dict(a) for a in data.get("attendees") or []],
-            )
+            buyer = dict(data.get("buyer") or {})
+            attendees = [dict(a) for a in data.get("attendees") or []]
         except (TypeError, ValueError, AttributeError):
             return cls()
+        draft = cls(
+            quantities={k: v for k, v in quantities.items() if v > 0},
+            buyer=buyer,
+            attendees=attendees,
+        )
+        # Anything that is not what this code saved starts the booking again.
+        if not draft._well_formed():
+            return cls()
+        return draft
+
+    def _well_formed(self) -> bool:
+        if self.buyer and set(self.buyer) != BUYER_KEYS:
+            return False
+        if len(self.attendees) > len(self.slots()):
+            return False
+        values = list(self.buyer.values())
+        for attendee in self.attendees:
+            if attendee and set(attendee) != ATTENDEE_KEYS:
+                return False
+            values.extend(attendee.values())
+        return all(isinstance(value, str) for value in values)
 
     def save(self, session, event_id: int) -> None:
         session[f"{SESSION_PREFIX}{event_id}"] = {
@@ -40,7 +61,9 @@ class BookingDraft:
 
     def slots(self) -> list[int]:
         """Return one ticket type id per place, in a stable order."""
-        return [pk for pk in sorted(self.quantities) for _ in range(self.quantities[pk])]
+        return [
+            pk for pk in sorted(self.quantities) for _ in range(self.quantities[pk])
+        ]
 
     def set_quantities(self, quantities: dict[int, int]) -> None:
         if quantities != self.quantities:
@@ -61,7 +84,10 @@ class BookingDraft:
         self.attendees[number - 1] = details
 
     def is_complete(self) -> bool:
-        return bool(self.quantities and self.buyer) and self.first_missing_attendee() is None
+        return (
+            bool(self.quantities and self.buyer)
+            and self.first_missing_attendee() is None
+        )
 
     def order_lines(self) -> list[OrderLine]:
         return [

@@ -247,8 +247,7 @@ def _agenda(event: Event, day: date, speakers: dict[str, Speaker]) -> None:
             (13, 45),
             (15, 0),
             "Workshops: agreeing an action plan",
-            "Small groups agree how teams across the region will support each "
-            "other.",
+            "Small groups agree how teams across the region will support each other.",
             "Rooms A, B and C",
             [],
         ),
@@ -278,10 +277,28 @@ def _agenda(event: Event, day: date, speakers: dict[str, Speaker]) -> None:
 
 
 SPONSORS = [
-    ("Headline", 1, "Curium Solutions", "#1d4f91", "Digital and technology consultancy."),
-    ("Gold", 2, "Brindleyplace Digital", "#00665e", "User research and service design."),
+    (
+        "Headline",
+        1,
+        "Curium Solutions",
+        "#1d4f91",
+        "Digital and technology consultancy.",
+    ),
+    (
+        "Gold",
+        2,
+        "Brindleyplace Digital",
+        "#00665e",
+        "User research and service design.",
+    ),
     ("Silver", 3, "Black Country Data Co-op", "#6f2c91", "Open data and analytics."),
-    ("Supporter", 4, "Canalside Training", "#8a3b12", "Agile and digital skills training."),
+    (
+        "Supporter",
+        4,
+        "Canalside Training",
+        "#8a3b12",
+        "Agile and digital skills training.",
+    ),
 ]
 
 
@@ -303,7 +320,9 @@ def _sponsors(event: Event) -> None:
         )
         if created or not sponsor.logo:
             slug = name.lower().replace(" ", "-")
-            sponsor.logo.save(f"{slug}.png", ContentFile(placeholder_logo(name, colour)))
+            sponsor.logo.save(
+                f"{slug}.png", ContentFile(placeholder_logo(name, colour))
+            )
 
 
 def placeholder_logo(name: str, colour: str) -> bytes:
@@ -312,7 +331,10 @@ def placeholder_logo(name: str, colour: str) -> bytes:
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=36)
     words = name.split()
-    lines = [" ".join(words[: (len(words) + 1) // 2]), " ".join(words[(len(words) + 1) // 2 :])]
+    lines = [
+        " ".join(words[: (len(words) + 1) // 2]),
+        " ".join(words[(len(words) + 1) // 2 :]),
+    ]
     lines = [line for line in lines if line]
     y = 100 - 24 * len(lines)
     for line in lines:
@@ -348,7 +370,11 @@ def _follow_up_event(launch_day: date) -> None:
     TicketType.objects.update_or_create(
         event=event,
         name="Attendee",
-        defaults={"description": "Open to everyone.", "price_pence": 0, "max_per_order": 4},
+        defaults={
+            "description": "Open to everyone.",
+            "price_pence": 0,
+            "max_per_order": 4,
+        },
     )
 
 
@@ -377,14 +403,54 @@ def _users() -> list[str]:
 
 
 FIRST_NAMES = [
-    "Amira", "Ben", "Chloe", "Dev", "Eilidh", "Farah", "Gareth", "Harpreet", "Imran",
-    "Jess", "Kwame", "Laura", "Mohammed", "Niamh", "Olu", "Priya", "Rhys", "Sana",
-    "Tom", "Uma", "Vikram", "Wendy", "Yusuf", "Zoe",
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Eilidh",
+    "Farah",
+    "Gareth",
+    "Harpreet",
+    "Imran",
+    "Jess",
+    "Kwame",
+    "Laura",
+    "Mohammed",
+    "Niamh",
+    "Olu",
+    "Priya",
+    "Rhys",
+    "Sana",
+    "Tom",
+    "Uma",
+    "Vikram",
+    "Wendy",
+    "Yusuf",
+    "Zoe",
 ]
 LAST_NAMES = [
-    "Ahmed", "Barnes", "Chowdhury", "Davies", "Evans", "Fletcher", "Green", "Hussain",
-    "Iqbal", "Jones", "Khan", "Lewis", "Mistry", "Nowak", "O'Connor", "Patel",
-    "Quinn", "Roberts", "Singh", "Taylor", "Walker", "Young",
+    "Ahmed",
+    "Barnes",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Mistry",
+    "Nowak",
+    "O'Connor",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Walker",
+    "Young",
 ]
 ORGANISATIONS = [
     ("Office of the Public Guardian", "central_government"),
@@ -400,8 +466,14 @@ ORGANISATIONS = [
     ("University of Wolverhampton", "education"),
 ]
 JOB_TITLES = [
-    "Delivery manager", "User researcher", "Product manager", "Developer",
-    "Service designer", "Content designer", "Head of Digital", "Data analyst",
+    "Delivery manager",
+    "User researcher",
+    "Product manager",
+    "Developer",
+    "Service designer",
+    "Content designer",
+    "Head of Digital",
+    "Data analyst",
 ]
 
 

@@ -1,7 +1,7 @@
 """Forms for the booking flow. They parse input; the service decides."""
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fieldset, Fluid, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
 from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -11,6 +11,9 @@ from .models import Ticket
 from .selectors import Availability
 
 QUANTITY_PREFIX = "qty_"
+INVALID_EMAIL = gettext_lazy(
+    "Enter an email address in the correct format, like name@example.gov.uk"
+)
 
 
 def _helper(*layout, submit: str) -> FormHelper:
@@ -27,7 +30,9 @@ class ChoosePlacesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.availability = availability
         self.bookable = {
-            item.ticket_type.pk: item for item in availability.ticket_types if item.bookable
+            item.ticket_type.pk: item
+            for item in availability.ticket_types
+            if item.bookable
         }
         names = []
         for pk, item in self.bookable.items():
@@ -42,12 +47,16 @@ class ChoosePlacesForm(forms.Form):
                     _("Up to %(count)d in one booking.") % {"count": most}
                 ),
                 error_messages={
-                    "invalid": _("Enter the number of %(name)s places as a number, like 1")
+                    "invalid": _(
+                        "Enter the number of %(name)s places as a number, like 1"
+                    )
                     % {"name": item.ticket_type.name},
                     "min_value": _("The number of %(name)s places cannot be negative")
                     % {"name": item.ticket_type.name},
                 },
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": most}),
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "numeric", "min": 0, "max": most}
+                ),
             )
             names.append(Field.text(name, field_width=Fluid.ONE_QUARTER))
         self.helper = _helper(*names, submit=_("Continue"))
@@ -108,9 +117,7 @@ class BuyerForm(forms.Form):
         help_text=gettext_lazy("We will send the booking confirmation here."),
         error_messages={
             "required": gettext_lazy("Enter your email address"),
-            "invalid": gettext_lazy(
-                "Enter an email address in the correct format, like name@example.gov.uk"
-            ),
+            "invalid": INVALID_EMAIL,
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
@@ -151,16 +158,16 @@ class AttendeeForm(forms.ModelForm):
                 "Tell us anything that would help them take part, such as step-free "
                 "access, a hearing loop or a quiet room."
             ),
-            "dietary_needs": gettext_lazy("For example vegetarian, halal or nut allergy."),
+            "dietary_needs": gettext_lazy(
+                "For example vegetarian, halal or nut allergy."
+            ),
         }
         error_messages = {
             "first_name": {"required": gettext_lazy("Enter their first name")},
             "last_name": {"required": gettext_lazy("Enter their last name")},
             "email": {
                 "required": gettext_lazy("Enter their email address"),
-                "invalid": gettext_lazy(
-                    "Enter an email address in the correct format, like name@example.gov.uk"
-                ),
+                "invalid": INVALID_EMAIL,
             },
             "organisation": {"required": gettext_lazy("Enter their organisation")},
             "sector": {"required": gettext_lazy("Select the sector they work in")},

@@ -3,10 +3,10 @@
 from collections import Counter
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -94,7 +94,9 @@ def order_create(
         status=Order.Status.CONFIRMED,
         total_pence=total_pence,
     )
-    tickets = [_ticket_for(event, ticket_types[line.ticket_type_id], line) for line in lines]
+    tickets = [
+        _ticket_for(event, ticket_types[line.ticket_type_id], line) for line in lines
+    ]
     _validate(order, tickets)
 
     try:

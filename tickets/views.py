@@ -65,7 +65,9 @@ def buyer_details(request, slug):
     if request.method == "POST" and form.is_valid():
         draft.buyer = form.cleaned_data
         draft.save(request.session, event.pk)
-        return _after_step(request, event, draft, _step_url("attendee", event, number=1))
+        return _after_step(
+            request, event, draft, _step_url("attendee", event, number=1)
+        )
     return render(
         request,
         "tickets/buyer_details.html",
@@ -87,7 +89,9 @@ def attendee_details(request, slug, number):
     if missing is not None and number > missing:
         return redirect(_step_url("attendee", event, number=missing))
     saved = draft.attendees[number - 1] if number <= len(draft.attendees) else {}
-    initial = saved or ({"email": draft.buyer.get("buyer_email")} if number == 1 else {})
+    initial = saved or (
+        {"email": draft.buyer.get("buyer_email")} if number == 1 else {}
+    )
     form = AttendeeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         draft.set_attendee(number, {k: form.cleaned_data[k] for k in form.Meta.fields})
@@ -102,7 +106,10 @@ def attendee_details(request, slug, number):
         if number > 1
         else _step_url("buyer", event)
     )
-    ticket_types = {t.ticket_type.pk: t.ticket_type for t in event_availability(event=event).ticket_types}
+    ticket_types = {
+        t.ticket_type.pk: t.ticket_type
+        for t in event_availability(event=event).ticket_types
+    }
     return render(
         request,
         "tickets/attendee_details.html",
@@ -143,7 +150,9 @@ def check_answers(request, slug):
     ticket_types = {t.ticket_type.pk: t.ticket_type for t in availability.ticket_types}
     attendees = [
         {"number": n, "ticket_type": ticket_types.get(pk), **details}
-        for n, (pk, details) in enumerate(zip(draft.slots(), draft.attendees), start=1)
+        for n, (pk, details) in enumerate(
+            zip(draft.slots(), draft.attendees, strict=True), start=1
+        )
     ]
     lines = [
         {"ticket_type": ticket_types.get(pk), "quantity": qty}
@@ -173,4 +182,6 @@ def confirmation(request, reference):
     order = order_with_tickets(reference=reference)
     if order is None:
         raise Http404
-    return render(request, "tickets/confirmation.html", {"order": order, "event": order.event})
+    return render(
+        request, "tickets/confirmation.html", {"order": order, "event": order.event}
+    )

@@ -29,7 +29,9 @@ def test_home_lists_upcoming_published_events(client, db):
 def test_event_page_says_plainly_how_many_places_are_left(client, event, free_type):
     event.capacity = 30
     event.save()
-    assert "30 of 30 places left" in client.get(event.get_absolute_url()).content.decode()
+    assert (
+        "30 of 30 places left" in client.get(event.get_absolute_url()).content.decode()
+    )
     book(event, free_type, count=10)
     book(event, free_type, count=5)
     page = client.get(event.get_absolute_url()).content.decode()
@@ -82,7 +84,9 @@ def test_speaker_pages(client, event):
     speaker = Speaker.objects.create(
         event=event, name="Andy Street", slug="andy-street", role="Mayor"
     )
-    assert "Andy Street" in client.get(f"/events/{event.slug}/speakers/").content.decode()
+    assert (
+        "Andy Street" in client.get(f"/events/{event.slug}/speakers/").content.decode()
+    )
     page = client.get(speaker.get_absolute_url()).content.decode()
     assert "Mayor" in page
     assert client.get(f"/events/{event.slug}/speakers/nobody/").status_code == 404

@@ -25,9 +25,14 @@ def test_booking_a_free_place_end_to_end(client, event, free_type):
     response = client.post(url("check", event))
     assert response.status_code == 302
     order = Order.objects.get()
-    assert response["Location"] == reverse("tickets:confirmation", args=[order.reference])
+    assert response["Location"] == reverse(
+        "tickets:confirmation", args=[order.reference]
+    )
     assert order.buyer_email == BUYER["buyer_email"]
-    assert sorted(order.tickets.values_list("first_name", flat=True)) == ["Ada1", "Ada2"]
+    assert sorted(order.tickets.values_list("first_name", flat=True)) == [
+        "Ada1",
+        "Ada2",
+    ]
 
     confirmation = client.get(response["Location"])
     assert confirmation.status_code == 200
@@ -50,8 +55,13 @@ def test_someone_elses_confirmation_page_is_not_shown(client, event, free_type):
     client.post(url("check", event))
     reference = Order.objects.get().reference
     client.cookies.clear()
-    assert client.get(reverse("tickets:confirmation", args=[reference])).status_code == 404
-    assert client.get(reverse("tickets:confirmation", args=["PSDM-XXXXX"])).status_code == 404
+    assert (
+        client.get(reverse("tickets:confirmation", args=[reference])).status_code == 404
+    )
+    assert (
+        client.get(reverse("tickets:confirmation", args=["PSDM-XXXXX"])).status_code
+        == 404
+    )
 
 
 def test_steps_out_of_order_go_back_to_the_start(client, event, free_type):
@@ -144,7 +154,10 @@ def test_script_in_names_is_kept_as_text_and_shown_escaped(client, event, free_t
     """HTML in a name is stored as typed and shown escaped, never run."""
     script = '<script>alert("x")</script>'
     fill_up_to_check(
-        client, event, free_type, attendee={"first_name": script, "organisation": "<b>Org</b>"}
+        client,
+        event,
+        free_type,
+        attendee={"first_name": script, "organisation": "<b>Org</b>"},
     )
     page = client.get(url("check", event)).content.decode()
     assert script not in page and "<b>Org</b>" not in page

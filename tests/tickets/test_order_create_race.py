@@ -122,6 +122,8 @@ def test_racing_orders_of_several_places_never_oversell():
     taken = assert_consistent(event)
     assert taken == sum(order.tickets.count() for order in orders)
     left = event.capacity - taken
-    refused_sizes = [sizes[i] for i, o in enumerate(outcomes) if not isinstance(o, Order)]
+    refused_sizes = [
+        sizes[i] for i, o in enumerate(outcomes) if not isinstance(o, Order)
+    ]
     assert refused_sizes and min(refused_sizes) > left
     assert taken >= event.capacity - 3
