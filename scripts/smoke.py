@@ -31,7 +31,7 @@ def main() -> None:
     call_command("seed_demo", "--sold", "10")
     call_command("seed_demo", "--sold", "10")
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     slug = "psdm-launch"
     public = TicketType.objects.get(event__slug=slug, name="Public sector")
     assert client.get(f"/events/{slug}/").status_code == 200

@@ -2,6 +2,8 @@
 
 from itertools import groupby
 
+from django.urls import reverse
+
 from events.models import Event
 
 from .models import Sponsor
@@ -22,4 +24,7 @@ def sponsors_by_tier(*, event: Event) -> list[tuple]:
 
 def event_page_context(event: Event) -> dict:
     """What the sponsors app adds to the public event page."""
-    return {"sponsor_tiers": sponsors_by_tier(event=event)}
+    return {
+        "sponsor_tiers": sponsors_by_tier(event=event),
+        "sponsors_url": reverse("sponsors:list", args=[event.slug]),
+    }

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
@@ -105,7 +106,11 @@ def event_availability(*, event: Event, include_hidden: bool = False) -> Availab
 
 def event_page_context(event: Event) -> dict:
     """What the tickets app adds to the public event page."""
-    return {"availability": event_availability(event=event)}
+    return {
+        "availability": event_availability(event=event),
+        "availability_url": reverse("tickets:availability", args=[event.slug]),
+        "booking_url": reverse("tickets:choose", args=[event.slug]),
+    }
 
 
 def order_with_tickets(*, reference: str) -> Order | None:
