@@ -11,6 +11,11 @@ from .models import Ticket
 from .selectors import Availability
 
 QUANTITY_PREFIX = "qty_"
+# A TextInput rendered as type=email, so crispy-forms-gds gives it the GOV.UK
+# input and error styles (it only styles TextInput, Select and Textarea).
+EMAIL_WIDGET = forms.TextInput(
+    attrs={"input_type": "email", "autocomplete": "email", "spellcheck": "false"}
+)
 INVALID_EMAIL = gettext_lazy(
     "Enter an email address in the correct format, like name@example.gov.uk"
 )
@@ -54,8 +59,9 @@ class ChoosePlacesForm(forms.Form):
                     "min_value": _("The number of %(name)s places cannot be negative")
                     % {"name": item.ticket_type.name},
                 },
-                widget=forms.NumberInput(
-                    attrs={"inputmode": "numeric", "min": 0, "max": most}
+                # GOV.UK asks for text with a numeric keyboard, not type=number.
+                widget=forms.TextInput(
+                    attrs={"inputmode": "numeric", "autocomplete": "off"}
                 ),
             )
             names.append(Field.text(name, field_width=Fluid.ONE_QUARTER))
@@ -119,7 +125,7 @@ class BuyerForm(forms.Form):
             "required": gettext_lazy("Enter your email address"),
             "invalid": INVALID_EMAIL,
         },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        widget=EMAIL_WIDGET,
     )
 
     def __init__(self, *args, **kwargs):
@@ -173,6 +179,7 @@ class AttendeeForm(forms.ModelForm):
             "sector": {"required": gettext_lazy("Select the sector they work in")},
         }
         widgets = {
+            "email": EMAIL_WIDGET,
             "sector": forms.RadioSelect,
             "access_needs": forms.Textarea(attrs={"rows": 3}),
             "dietary_needs": forms.Textarea(attrs={"rows": 2}),
