@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from django.views.generic import TemplateView
 
 admin.site.site_header = "Public Sector Digital Midlands: organiser"
@@ -24,5 +24,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.PSDM_SERVE_MEDIA:
+    # Uploaded logos and photos. A big site would let the web server do this.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )

@@ -57,3 +57,11 @@ def test_local_defaults(settings):
 
     assert live.CELERY_TASK_ALWAYS_EAGER is (live.CELERY_BROKER_URL == "memory://")
     assert live.CRISPY_TEMPLATE_PACK == "gds"
+
+
+def test_uploaded_logos_are_served(client, settings, tmp_path):
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG fake")
+    settings.MEDIA_ROOT = tmp_path
+    response = client.get("/media/logo.png")
+    assert response.status_code == 200
+    assert client.get("/media/../settings.py").status_code == 404

@@ -115,6 +115,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Serve uploads from Django itself; set false when the web server does it.
+PSDM_SERVE_MEDIA = env_bool("PSDM_SERVE_MEDIA", True)
 # Serve static files straight from static/ (no collectstatic) unless told not to.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 STORAGES = {
