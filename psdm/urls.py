@@ -24,8 +24,12 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+
+def media(request, path):
+    """Serve an uploaded logo or photo (a big site lets the web server do it)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.PSDM_SERVE_MEDIA:
-    # Uploaded logos and photos. A big site would let the web server do this.
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", media))
