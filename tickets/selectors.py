@@ -113,6 +113,10 @@ def event_page_context(event: Event) -> dict:
     }
 
 
+def ticket_types_by_id(*, event: Event) -> dict[int, TicketType]:
+    return {ticket_type.pk: ticket_type for ticket_type in event.ticket_types.all()}
+
+
 def order_with_tickets(*, reference: str) -> Order | None:
     return (
         Order.objects.select_related("event")

@@ -10,7 +10,7 @@ from events.selectors import event_get_published
 
 from .booking import BookingDraft, may_see_order, remember_order
 from .forms import AttendeeForm, BuyerForm, ChoosePlacesForm
-from .selectors import event_availability, order_with_tickets
+from .selectors import event_availability, order_with_tickets, ticket_types_by_id
 from .services import BookingError, SoldOut, order_create
 
 
@@ -106,10 +106,7 @@ def attendee_details(request, slug, number):
         if number > 1
         else _step_url("buyer", event)
     )
-    ticket_types = {
-        t.ticket_type.pk: t.ticket_type
-        for t in event_availability(event=event).ticket_types
-    }
+    ticket_types = ticket_types_by_id(event=event)
     return render(
         request,
         "tickets/attendee_details.html",
@@ -146,8 +143,7 @@ def check_answers(request, slug):
             BookingDraft.clear(request.session, event.pk)
             remember_order(request.session, order.reference)
             return redirect("tickets:confirmation", reference=order.reference)
-    availability = event_availability(event=event)
-    ticket_types = {t.ticket_type.pk: t.ticket_type for t in availability.ticket_types}
+    ticket_types = ticket_types_by_id(event=event)
     attendees = [
         {"number": n, "ticket_type": ticket_types.get(pk), **details}
         for n, (pk, details) in enumerate(
