@@ -101,6 +101,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 
+# Cache: Redis when DJANGO_CACHE_URL is set (redis://127.0.0.1:6379/1), else
+# memory in each process. Sessions stay in the database unless
+# DJANGO_SESSION_ENGINE says otherwise (the cache engine is faster, but a
+# booking in progress is lost if Redis restarts).
+if env_str("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("DJANGO_CACHE_URL"),
+        }
+    }
 SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", "django.contrib.sessions.backends.db")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
