@@ -22,8 +22,10 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
    must show the reference. POSTs send the form's CSRF token and Origin and
    Referer as a browser does (over http Django checks the token, and Origin
    when sent). A 409 saying "sold out", or a booking page with no form as
-   the event is sold out, is a clean sold-out answer. Anything else (5xx,
-   other status, timeout, connection error) counts once in ``errors`` and
+   the event is sold out, is a clean sold-out answer; so is the 409 "places
+   have gone" page that any later step shows once the pool cannot take the
+   places chosen. Anything else (5xx, other status, timeout, connection
+   error) counts once in ``errors`` and
    ends that client.
 4. Counts the event's confirmed tickets and reads its places_taken counter.
 5. Prints ONE JSON line on stdout (progress on stderr). ``elapsed_s``: first
@@ -67,7 +69,9 @@ BOOK = f"/events/{SLUG}/book/"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 QTY_RE = re.compile(r'name="(qty_\d+)"')
 REF_RE = re.compile(r"/bookings/([A-Z0-9-]+)/")
-SOLD_OUT_RE = re.compile(r'sold out|data-remaining="0"', re.IGNORECASE)
+SOLD_OUT_RE = re.compile(
+    r'sold out|data-remaining="0"|not enough places left', re.IGNORECASE
+)
 LOCK_KEY = 0x5255534821  # advisory lock: one rush at a time per database
 
 
@@ -223,6 +227,10 @@ class Failed(Exception):
     """The client stops; the message says what went wrong, and where."""
 
 
+class SoldOut(Exception):
+    """The site said, cleanly, that the places have gone."""
+
+
 class Rush:
     def __init__(self, base: str, timeout: float):
         self.base = base
@@ -263,13 +271,21 @@ class Rush:
         return status, location, body
 
     async def submit(self, http, path, fields, expect=None):
-        """GET a form page, POST the form; check the redirect if `expect`."""
+        """GET a form page, POST the form; check the redirect if `expect`.
+
+        A 409 saying the places have gone, at either request, is a clean
+        sold-out answer (raised as SoldOut).
+        """
         status, _, body = await self.request(http, "GET", path)
+        if status == 409 and SOLD_OUT_RE.search(body):
+            raise SoldOut
         token = CSRF_RE.search(body)
         if status != 200 or not token:
             raise Failed(f"{status} GET {path} without a form")
         data = {"csrfmiddlewaretoken": token.group(1), **fields}
         status, location, body = await self.request(http, "POST", path, data)
+        if status == 409 and SOLD_OUT_RE.search(body):
+            raise SoldOut
         if expect and (status, location) != (302, expect):
             raise Failed(f"{status} POST {path} -> {location or 'no redirect'}")
         return status, location, body
@@ -302,8 +318,6 @@ class Rush:
         }
         await self.submit(http, BOOK + "attendee/1/", attendee, expect=BOOK + "check/")
         status, location, body = await self.submit(http, BOOK + "check/", {})
-        if status == 409 and "sold out" in body.lower():
-            return "sold_out"
         reference = REF_RE.fullmatch(location)
         if status != 302 or not reference:
             raise Failed(f"{status} POST {BOOK}check/ -> {location or 'no redirect'}")
@@ -320,6 +334,8 @@ class Rush:
             await start.wait()
             try:
                 self.outcomes[await self.book(n, http)] += 1
+            except SoldOut:
+                self.outcomes["sold_out"] += 1
             except Failed as exc:
                 self.errors[str(exc)] += 1
             except asyncio.CancelledError:

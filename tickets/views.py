@@ -26,6 +26,24 @@ def _step_url(name, event, **kwargs):
     return reverse(f"tickets:{name}", kwargs={"slug": event.slug, **kwargs})
 
 
+def _places_gone(request, event, draft):
+    """Return a 'places have gone' page if the pool can no longer take the
+    places chosen, so nobody fills in forms for places already booked.
+
+    Reads the pool's counter from the event row just loaded; the booking
+    service still makes the final decision under the pool's lock.
+    """
+    left = max(event.capacity - event.places_taken, 0)
+    if left >= sum(draft.quantities.values()):
+        return None
+    return render(
+        request,
+        "tickets/places_gone.html",
+        {"event": event, "left": left, "choose_url": _step_url("choose", event)},
+        status=409,
+    )
+
+
 def _after_step(request, event, draft, default_url):
     """Go back to check-your-answers when changing an answer, else onward."""
     if request.GET.get("change") and draft.is_complete():
@@ -61,6 +79,8 @@ def buyer_details(request, slug):
     draft = BookingDraft.load(request.session, event.pk)
     if not draft.quantities:
         return redirect(_step_url("choose", event))
+    if gone := _places_gone(request, event, draft):
+        return gone
     form = BuyerForm(request.POST or None, initial=draft.buyer)
     if request.method == "POST" and form.is_valid():
         draft.buyer = form.cleaned_data
@@ -85,6 +105,8 @@ def attendee_details(request, slug, number):
         return redirect(_step_url("choose", event))
     if not 1 <= number <= len(slots):
         raise Http404
+    if gone := _places_gone(request, event, draft):
+        return gone
     missing = draft.first_missing_attendee()
     if missing is not None and number > missing:
         return redirect(_step_url("attendee", event, number=missing))
@@ -128,6 +150,8 @@ def check_answers(request, slug):
     draft = BookingDraft.load(request.session, event.pk)
     if not draft.is_complete():
         return redirect(_step_url("choose", event))
+    if gone := _places_gone(request, event, draft):
+        return gone
     error = None
     if request.method == "POST":
         try:

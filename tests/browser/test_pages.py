@@ -239,3 +239,27 @@ def assert_no_horizontal_scroll(page: Page) -> None:
         "() => [document.documentElement.scrollWidth, window.innerWidth]"
     )
     assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths}"
+
+
+def test_places_gone_page(page: Page, db):
+    """Someone whose places were booked by others mid-way is told plainly."""
+    event = make_event(slug="busy-meetup", name="Busy meetup", capacity=3)
+    ticket_type = make_ticket_type(event)
+    visit(page, f"/events/{event.slug}/book/")
+    page.get_by_label("Public sector", exact=True).fill("2")
+    page.get_by_role("button", name="Continue").click()
+    check_a11y(page)
+    order_create(
+        event_id=event.pk,
+        buyer_name="Someone Else",
+        buyer_email="else@example.gov.uk",
+        lines=lines(ticket_type, 2),
+    )
+    response = page.reload()
+    assert response is not None and response.status == 409
+    page.psdm_log.bad_responses.clear()  # the 409 is this page's point
+    check_a11y(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not enough places left")
+    page.get_by_role("button", name="Choose again").click()
+    check_a11y(page)
+    expect(page.locator("#places-left")).to_have_text("Only 1 place left")

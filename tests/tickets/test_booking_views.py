@@ -2,6 +2,7 @@
 
 import re
 
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import make_ticket_type
@@ -166,3 +167,42 @@ def test_script_in_names_is_kept_as_text_and_shown_escaped(client, event, free_t
     confirmation = client.get(response["Location"]).content.decode()
     assert script not in confirmation and "&lt;script&gt;" in confirmation
     assert Ticket.objects.get().first_name == script
+
+
+def test_places_gone_while_filling_in_details(client, event, free_type):
+    """If others book the places mid-way, the next step says so at once."""
+    event.capacity = 4
+    event.save()
+    choose(client, event, {free_type.pk: 3})
+    book_elsewhere = Client()
+    fill_up_to_check(book_elsewhere, event, free_type, count=2)
+    book_elsewhere.post(url("check", event))
+
+    response = client.get(url("buyer", event))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "There are only 2 places left" in page
+    assert "Nothing has been booked for you yet" in page
+    assert url("choose", event) in page
+
+    fill_up_to_check(book_elsewhere, event, free_type, count=2)
+    book_elsewhere.post(url("check", event))
+    response = client.get(url("buyer", event))
+    assert response.status_code == 409
+    assert "Sorry, this event is sold out" in response.content.decode()
+    assert Order.objects.count() == 2
+
+
+def test_places_gone_at_attendee_and_check_steps(client, event, free_type):
+    event.capacity = 2
+    event.save()
+    fill_up_to_check(client, event, free_type, count=2)
+    other = Client()
+    fill_up_to_check(other, event, free_type, count=1)
+    other.post(url("check", event))
+    for path in (url("attendee", event, number=2), url("check", event)):
+        response = client.get(path)
+        assert response.status_code == 409
+        assert "There is only 1 place left" in response.content.decode()
+    assert client.post(url("check", event)).status_code == 409
+    assert Order.objects.count() == 1
