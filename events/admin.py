@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_mixins import CounterSafeAdminMixin
 from .models import Event, Session, Speaker
 
 
@@ -13,7 +14,7 @@ class SpeakerInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "starts_at",

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -76,6 +77,26 @@ class Event(models.Model):
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # The form never holds places_taken, so check against the database.
+        taken = (
+            Event.objects.filter(pk=self.pk)
+            .values_list("places_taken", flat=True)
+            .first()
+            if self.pk
+            else 0
+        ) or 0
+        if self.capacity is not None and self.capacity < taken:
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "Capacity cannot be less than the places already taken "
+                        "(%(taken)d)."
+                    )
+                    % {"taken": taken}
+                }
+            )
 
     @property
     def aims_list(self) -> list[str]:

@@ -19,7 +19,7 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
+env -u DATABASE_URL .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "Models changed without a migration: run manage.py makemigrations" >&2; exit 1; }
 
 echo "Running tests on ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite (local default)}"

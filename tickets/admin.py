@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from events.admin_mixins import CounterSafeAdminMixin
+
 from .models import Order, Ticket, TicketType
 
 
 @admin.register(TicketType)
-class TicketTypeAdmin(admin.ModelAdmin):
+class TicketTypeAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "event",

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -65,6 +66,26 @@ class TicketType(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.event})"
+
+    def clean(self):
+        # The form never holds places_taken, so check against the database.
+        taken = (
+            TicketType.objects.filter(pk=self.pk)
+            .values_list("places_taken", flat=True)
+            .first()
+            if self.pk
+            else 0
+        ) or 0
+        if self.quota is not None and self.quota < taken:
+            raise ValidationError(
+                {
+                    "quota": _(
+                        "The cap cannot be less than the places already taken "
+                        "(%(taken)d)."
+                    )
+                    % {"taken": taken}
+                }
+            )
 
     @property
     def is_free(self) -> bool:
