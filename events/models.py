@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .validators import validate_image_upload
+from .validators import stored_places_taken, validate_image_upload
 
 
 class EventQuerySet(models.QuerySet):
@@ -79,14 +79,7 @@ class Event(models.Model):
         return reverse("events:detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        # The form never holds places_taken, so check against the database.
-        taken = (
-            Event.objects.filter(pk=self.pk)
-            .values_list("places_taken", flat=True)
-            .first()
-            if self.pk
-            else 0
-        ) or 0
+        taken = stored_places_taken(self)
         if self.capacity is not None and self.capacity < taken:
             raise ValidationError(
                 {

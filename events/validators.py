@@ -28,3 +28,14 @@ def validate_image_upload(file) -> None:
         file.seek(position)
     if image_format not in ALLOWED_IMAGE_FORMATS:
         raise ValidationError(_("The image must be a PNG, JPEG, GIF or WebP file."))
+
+
+def stored_places_taken(instance) -> int:
+    """Return the places taken as the database has them now (0 if unsaved).
+
+    Admin forms never hold the counter, so their checks must read it fresh.
+    """
+    if instance.pk is None:
+        return 0
+    rows = type(instance).objects.filter(pk=instance.pk)
+    return rows.values_list("places_taken", flat=True).first() or 0

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from events.models import Event
 from tickets.models import TicketType
-from tickets.services import AttendeeDetails, OrderLine
+from tickets.services import AttendeeDetails, OrderLine, order_create
 
 
 def make_event(**overrides) -> Event:
@@ -50,6 +50,16 @@ def lines(ticket_type: TicketType, count: int) -> list[OrderLine]:
         OrderLine(ticket_type_id=ticket_type.pk, attendee=attendee(i))
         for i in range(count)
     ]
+
+
+def book(event: Event, ticket_type: TicketType, count: int = 1, **buyer):
+    """Book `count` places through the booking service."""
+    return order_create(
+        event_id=event.pk,
+        buyer_name=buyer.get("buyer_name", "Grace Hopper"),
+        buyer_email=buyer.get("buyer_email", "grace@example.gov.uk"),
+        lines=lines(ticket_type, count),
+    )
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from events.models import Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
-from tests.tickets.test_order_create import book
+from tests.conftest import book
 
 MODELS = [
     ("events", "event"),

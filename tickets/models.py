@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
+from events.validators import stored_places_taken
 
 MAX_PLACES_PER_ORDER = 20
 
@@ -68,14 +69,7 @@ class TicketType(models.Model):
         return f"{self.name} ({self.event})"
 
     def clean(self):
-        # The form never holds places_taken, so check against the database.
-        taken = (
-            TicketType.objects.filter(pk=self.pk)
-            .values_list("places_taken", flat=True)
-            .first()
-            if self.pk
-            else 0
-        ) or 0
+        taken = stored_places_taken(self)
         if self.quota is not None and self.quota < taken:
             raise ValidationError(
                 {

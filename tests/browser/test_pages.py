@@ -8,8 +8,7 @@ from playwright.sync_api import Page, expect
 
 from events.models import Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
-from tests.conftest import lines, make_event, make_ticket_type
-from tickets.services import order_create
+from tests.conftest import book, make_event, make_ticket_type
 
 from .conftest import STYLESHEET, check_a11y, png_bytes, visit
 
@@ -130,12 +129,7 @@ def test_accessibility_and_privacy_pages(page: Page, live_server):
 def test_event_page_with_few_places_left(page: Page, db):
     event = make_event(slug="small-meetup", name="Small meetup", capacity=5)
     ticket_type = make_ticket_type(event)
-    order_create(
-        event_id=event.pk,
-        buyer_name="Early Bird",
-        buyer_email="early@example.gov.uk",
-        lines=lines(ticket_type, 2),
-    )
+    book(event, ticket_type, count=2)
     visit(page, event.get_absolute_url())
     expect(page.locator("#places-left")).to_have_text("Only 3 places left")
     expect(page.get_by_role("button", name="Book your place")).to_be_visible()
@@ -156,12 +150,7 @@ def test_places_left_counter_follows_availability_json(page: Page, db):
     expect(counter).to_have_text("30 of 30 places left")
 
     for _ in range(2):  # someone else books 14 places meanwhile
-        order_create(
-            event_id=event.pk,
-            buyer_name="Someone Else",
-            buyer_email="else@example.gov.uk",
-            lines=lines(ticket_type, 7),
-        )
+        book(event, ticket_type, count=7)
     # The page refreshes every 30 s and whenever it becomes visible again.
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(counter).to_have_text("Only 16 places left")
@@ -172,12 +161,7 @@ def test_places_left_counter_follows_availability_json(page: Page, db):
 def test_event_page_when_sold_out(page: Page, db):
     event = make_event(slug="full-meetup", name="Full meetup", capacity=2)
     ticket_type = make_ticket_type(event)
-    order_create(
-        event_id=event.pk,
-        buyer_name="Early Bird",
-        buyer_email="early@example.gov.uk",
-        lines=lines(ticket_type, 2),
-    )
+    book(event, ticket_type, count=2)
     visit(page, event.get_absolute_url())
     expect(page.locator("#places-left")).to_have_text("Sold out")
     expect(page.get_by_role("main")).to_contain_text("All places have been booked.")
@@ -249,12 +233,7 @@ def test_places_gone_page(page: Page, db):
     page.get_by_label("Public sector", exact=True).fill("2")
     page.get_by_role("button", name="Continue").click()
     check_a11y(page)
-    order_create(
-        event_id=event.pk,
-        buyer_name="Someone Else",
-        buyer_email="else@example.gov.uk",
-        lines=lines(ticket_type, 2),
-    )
+    book(event, ticket_type, count=2)
     response = page.reload()
     assert response is not None and response.status == 409
     page.psdm_log.bad_responses.clear()  # the 409 is this page's point

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from events.models import Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
-from tests.conftest import make_event, make_ticket_type
-from tests.tickets.test_order_create import book
+from tests.conftest import book, make_event, make_ticket_type
 
 
 def test_home_lists_upcoming_published_events(client, db):

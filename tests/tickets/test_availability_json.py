@@ -1,5 +1,4 @@
-from tests.conftest import make_ticket_type
-from tests.tickets.test_order_create import book
+from tests.conftest import book, make_ticket_type
 from tickets.models import Ticket
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import attendee, lines, make_event, make_ticket_type
+from tests.conftest import attendee, book, make_event, make_ticket_type
 from tickets.models import Order, Ticket
 from tickets.services import (
     BookingClosed,
@@ -15,15 +15,6 @@ from tickets.services import (
     SoldOut,
     order_create,
 )
-
-
-def book(event, ticket_type, count=1, **kwargs):
-    return order_create(
-        event_id=event.pk,
-        buyer_name=kwargs.get("buyer_name", "Grace Hopper"),
-        buyer_email=kwargs.get("buyer_email", "grace@example.gov.uk"),
-        lines=lines(ticket_type, count),
-    )
 
 
 def test_free_places_are_confirmed_at_once(event, free_type):

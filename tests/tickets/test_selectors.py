@@ -1,7 +1,6 @@
 """Availability is counted from the tickets themselves."""
 
-from tests.conftest import make_ticket_type
-from tests.tickets.test_order_create import book
+from tests.conftest import book, make_ticket_type
 from tickets.models import Ticket
 from tickets.selectors import event_availability
 
