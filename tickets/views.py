@@ -22,6 +22,11 @@ def availability_json(request, slug):
     return response
 
 
+def _posted(request):
+    """Form data to bind, even when a POST arrives empty (so errors show)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _step_url(name, event, **kwargs):
     return reverse(f"tickets:{name}", kwargs={"slug": event.slug, **kwargs})
 
@@ -59,7 +64,7 @@ def choose_places(request, slug):
     draft = BookingDraft.load(request.session, event.pk)
     initial = {f"qty_{pk}": qty for pk, qty in draft.quantities.items()}
     form = ChoosePlacesForm(
-        request.POST or None, availability=availability, initial=initial
+        _posted(request), availability=availability, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         draft.set_quantities(form.quantities())
@@ -81,7 +86,7 @@ def buyer_details(request, slug):
         return redirect(_step_url("choose", event))
     if gone := _places_gone(request, event, draft):
         return gone
-    form = BuyerForm(request.POST or None, initial=draft.buyer)
+    form = BuyerForm(_posted(request), initial=draft.buyer)
     if request.method == "POST" and form.is_valid():
         draft.buyer = form.cleaned_data
         draft.save(request.session, event.pk)
@@ -114,7 +119,7 @@ def attendee_details(request, slug, number):
     initial = saved or (
         {"email": draft.buyer.get("buyer_email")} if number == 1 else {}
     )
-    form = AttendeeForm(request.POST or None, initial=initial)
+    form = AttendeeForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         draft.set_attendee(number, {k: form.cleaned_data[k] for k in form.Meta.fields})
         draft.save(request.session, event.pk)

@@ -157,3 +157,13 @@ def test_tampered_session_starts_again(client, event, free_type, draft):
         assert client.get(url(name, event))["Location"] == url("choose", event)
     assert client.post(url("check", event))["Location"] == url("choose", event)
     assert client.get(url("choose", event)).status_code == 200
+
+
+def test_an_empty_post_shows_the_errors(client, event, free_type):
+    assert_error(client.post(url("choose", event)), "Choose how many places")
+    choose(client, event, {free_type.pk: 1})
+    assert_error(client.post(url("buyer", event)), "Enter your full name")
+    client.post(url("buyer", event), BUYER)
+    assert_error(
+        client.post(url("attendee", event, number=1)), "Enter their first name"
+    )
