@@ -62,37 +62,34 @@ class Availability:
 
 
 def event_availability(*, event: Event, include_hidden: bool = False) -> Availability:
-    """Count the places taken from the tickets themselves (two queries)."""
-    live = (Ticket.Status.CONFIRMED, Ticket.Status.HELD)
-    counts = (
-        Ticket.objects.filter(event=event, status__in=live)
-        .values("ticket_type_id")
-        .annotate(
-            confirmed=Count("id", filter=Q(status=Ticket.Status.CONFIRMED)),
-            held=Count("id", filter=Q(status=Ticket.Status.HELD)),
+    """Count the places taken from the tickets themselves, in one query."""
+    ticket_types = list(
+        TicketType.objects.filter(event=event).annotate(
+            confirmed=Count(
+                "tickets", filter=Q(tickets__status=Ticket.Status.CONFIRMED)
+            ),
+            held=Count("tickets", filter=Q(tickets__status=Ticket.Status.HELD)),
         )
     )
-    taken_by_type = {row["ticket_type_id"]: row for row in counts}
-    confirmed = sum(row["confirmed"] for row in taken_by_type.values())
-    held = sum(row["held"] for row in taken_by_type.values())
+    # Hidden types' places still come out of the pool.
+    confirmed = sum(ticket_type.confirmed for ticket_type in ticket_types)
+    held = sum(ticket_type.held for ticket_type in ticket_types)
     pool_left = max(event.capacity - confirmed - held, 0)
-
-    ticket_types = TicketType.objects.filter(event=event)
-    if not include_hidden:
-        ticket_types = ticket_types.filter(is_visible=True)
     now = timezone.now()
+    event_on_sale = event.is_on_sale(now)
     items = []
     for ticket_type in ticket_types:
-        row = taken_by_type.get(ticket_type.pk, {"confirmed": 0, "held": 0})
+        if not (ticket_type.is_visible or include_hidden):
+            continue
         remaining = pool_left
         if ticket_type.quota is not None:
-            own_left = ticket_type.quota - row["confirmed"] - row["held"]
+            own_left = ticket_type.quota - ticket_type.confirmed - ticket_type.held
             remaining = max(min(remaining, own_left), 0)
         items.append(
             TicketTypeAvailability(
                 ticket_type=ticket_type,
                 remaining=remaining,
-                on_sale=event.is_on_sale(now) and ticket_type.is_on_sale(now),
+                on_sale=event_on_sale and ticket_type.is_on_sale(now),
             )
         )
     return Availability(

@@ -53,3 +53,13 @@ def test_hidden_ticket_types_are_left_out(event, free_type):
     make_ticket_type(event, name="Speakers", is_visible=False)
     names = [i.ticket_type.name for i in event_availability(event=event).ticket_types]
     assert names == ["Public sector"]
+
+
+def test_places_of_hidden_types_still_come_out_of_the_pool(event, free_type):
+    speakers = make_ticket_type(event, name="Speakers")
+    book(event, speakers, count=3)
+    speakers.is_visible = False
+    speakers.save()
+    availability = event_availability(event=event)
+    assert availability.confirmed == 3
+    assert [i.remaining for i in availability.ticket_types] == [247]
