@@ -214,7 +214,3 @@ class AttendeeForm(forms.ModelForm):
             if len(value) > 1000:
                 self.add_error(name, _("Use 1000 characters or fewer"))
         return cleaned
-
-
-class ConfirmForm(forms.Form):
-    """Check your answers: the button that books."""

@@ -66,6 +66,10 @@ class BookingBusy(BookingError):
     pass
 
 
+class _PoolFull(Exception):
+    """Too few places left in the pool; becomes SoldOut once the lock is gone."""
+
+
 def order_create(
     *, event_id: int, buyer_name: str, buyer_email: str, lines: list[OrderLine]
 ) -> Order:
@@ -106,7 +110,7 @@ def order_create(
             # The pool first, then ticket types in id order: one fixed order
             # of locks, so concurrent bookings queue and never deadlock.
             if not event_places_take(event_id=event.pk, quantity=len(lines)):
-                raise SoldOut(_sold_out_message(event))
+                raise _PoolFull
             for ticket_type_id in sorted(quantities):
                 ticket_type = ticket_types[ticket_type_id]
                 if not _ticket_type_take(ticket_type, quantities[ticket_type_id]):
@@ -117,6 +121,9 @@ def order_create(
             for ticket in tickets:
                 ticket.order = order
             Ticket.objects.bulk_create(tickets)
+    except _PoolFull:
+        # Worded after the rollback, so no query runs while the lock is held.
+        raise SoldOut(_sold_out_message(event)) from None
     except OperationalError as exc:
         if _is_lock_timeout(exc):
             raise BookingBusy(
