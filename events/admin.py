@@ -50,6 +50,23 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
             },
         ),
         (
+            _("Changes and cancellations"),
+            {"fields": ["changes_deadline", "cancellation_deadline"]},
+        ),
+        (
+            _("Invoices"),
+            {
+                "fields": [
+                    "invoice_payment_enabled",
+                    "invoice_payment_until",
+                    "vat_rate_percent",
+                    "vat_number",
+                    "invoice_issuer",
+                    "invoice_payment_details",
+                ]
+            },
+        ),
+        (
             _("Record"),
             {"fields": ["created_at", "updated_at"], "classes": ["collapse"]},
         ),

@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -50,6 +50,56 @@ class Event(models.Model):
     sales_open_at = models.DateTimeField(_("booking opens"), null=True, blank=True)
     sales_close_at = models.DateTimeField(_("booking closes"), null=True, blank=True)
     is_published = models.BooleanField(_("published"), default=False)
+    changes_deadline = models.DateTimeField(
+        _("attendees can change details until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After this, names and tickets are fixed so badges can be printed. "
+            "Blank means until the event starts."
+        ),
+    )
+    cancellation_deadline = models.DateTimeField(
+        _("attendees can cancel until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Cancelling before this refunds card payments in full. "
+            "Blank means until the event starts."
+        ),
+    )
+    invoice_payment_enabled = models.BooleanField(
+        _("offer pay by invoice"),
+        default=False,
+        help_text=_("Let buyers book paid places against an invoice."),
+    )
+    invoice_payment_until = models.DateTimeField(
+        _("pay by invoice offered until"),
+        null=True,
+        blank=True,
+        help_text=_("Blank means for as long as booking is open."),
+    )
+    vat_rate_percent = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Prices include VAT at this rate. 0 if you do not charge VAT."),
+    )
+    vat_number = models.CharField(
+        _("VAT registration number"), max_length=30, blank=True
+    )
+    invoice_issuer = models.TextField(
+        _("invoices are from"),
+        blank=True,
+        help_text=_("The name and postal address printed at the top of invoices."),
+    )
+    invoice_payment_details = models.TextField(
+        _("how to pay an invoice"),
+        blank=True,
+        help_text=_("Bank details and payment terms printed on invoices."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,6 +148,20 @@ class Event(models.Model):
     @property
     def sales_not_open_yet(self) -> bool:
         return bool(self.sales_open_at and timezone.now() < self.sales_open_at)
+
+    def offers_invoice_payment(self, now=None) -> bool:
+        now = now or timezone.now()
+        if not self.invoice_payment_enabled:
+            return False
+        return not (self.invoice_payment_until and now >= self.invoice_payment_until)
+
+    def allows_changes(self, now=None) -> bool:
+        now = now or timezone.now()
+        return now < (self.changes_deadline or self.starts_at)
+
+    def allows_cancellation(self, now=None) -> bool:
+        now = now or timezone.now()
+        return now < (self.cancellation_deadline or self.starts_at)
 
     def is_on_sale(self, now=None) -> bool:
         now = now or timezone.now()

@@ -1,7 +1,11 @@
+import secrets
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,29 +100,101 @@ class TicketType(models.Model):
         return True
 
 
+def new_secret() -> str:
+    """An unguessable token (192 bits) for links that need no log-in."""
+    return secrets.token_urlsafe(24)
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Waiting for card payment")
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired before payment")
+
+    class PaymentMethod(models.TextChoices):
+        FREE = "free", _("Free")
+        CARD = "card", _("Card")
+        INVOICE = "invoice", _("Invoice")
+
+    class PaymentStatus(models.TextChoices):
+        NOT_REQUIRED = "not_required", _("Nothing to pay")
+        AWAITING = "awaiting", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
+        VOID = "void", _("Not paid (cancelled)")
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="orders")
     reference = models.CharField(_("reference"), max_length=16, unique=True)
+    # The key in the buyer's manage-my-booking link.
+    secret = models.CharField(max_length=64, unique=True, default=new_secret)
     buyer_name = models.CharField(_("buyer's name"), max_length=200)
     buyer_email = models.EmailField(_("buyer's e-mail"), max_length=254)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=20,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.FREE,
+    )
+    payment_status = models.CharField(
+        _("payment"),
+        max_length=20,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.NOT_REQUIRED,
+    )
     total_pence = models.PositiveIntegerField(_("total in pence"), default=0)
+    paid_pence = models.PositiveIntegerField(_("paid in pence"), default=0)
+    refunded_pence = models.PositiveIntegerField(_("refunded in pence"), default=0)
     currency = models.CharField(_("currency"), max_length=3, default="GBP")
+    # While pending, the places are held until this moment and no longer.
+    hold_expires_at = models.DateTimeField(
+        _("places held until"), null=True, blank=True
+    )
+    stripe_session_id = models.CharField(
+        _("Stripe Checkout session"), max_length=255, null=True, blank=True, unique=True
+    )
+    stripe_payment_intent_id = models.CharField(
+        _("Stripe payment"), max_length=255, blank=True
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["event", "status"])]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refunded_pence__lte=F("paid_pence")),
+                name="order_refund_within_payment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(hold_expires_at__isnull=False),
+                name="order_pending_has_hold_expiry",
+            ),
+        ]
 
     def __str__(self):
         return self.reference
+
+    def get_absolute_url(self):
+        return reverse(
+            "tickets:manage",
+            kwargs={"reference": self.reference, "secret": self.secret},
+        )
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def hold_has_expired(self) -> bool:
+        return self.is_held and self.hold_expires_at <= timezone.now()
 
 
 class Ticket(models.Model):
@@ -156,6 +232,7 @@ class Ticket(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -170,3 +247,124 @@ class Ticket(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class Invoice(models.Model):
+    """The invoice for an order paid by invoice: a snapshot taken at booking,
+    so later changes to the event's settings never rewrite an issued invoice."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="invoice"
+    )
+    number = models.CharField(_("invoice number"), max_length=20, unique=True)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    organisation = models.CharField(_("paying organisation"), max_length=200)
+    contact_name = models.CharField(_("billing contact"), max_length=200)
+    contact_email = models.EmailField(_("billing e-mail"), max_length=254)
+    address = models.TextField(_("billing address"), max_length=1000)
+    po_number = models.CharField(_("purchase order number"), max_length=100, blank=True)
+    vat_rate_percent = models.DecimalField(
+        _("VAT rate (%)"), max_digits=4, decimal_places=2, default=0
+    )
+    vat_number = models.CharField(
+        _("VAT registration number"), max_length=30, blank=True
+    )
+    issuer = models.TextField(_("from"), blank=True)
+    payment_details = models.TextField(_("how to pay"), blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    payment_note = models.CharField(
+        _("payment note"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example the bank transfer's reference."),
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class Refund(models.Model):
+    """Money going back to a buyer. Card refunds are made through Stripe by a
+    task; the row exists first, so a refund is never forgotten or made twice."""
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Card, through Stripe")
+        MANUAL = "manual", _("By bank transfer (organiser)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To do")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount_pence = models.PositiveIntegerField(_("amount in pence"))
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    stripe_refund_id = models.CharField(
+        _("Stripe refund"), max_length=255, null=True, blank=True, unique=True
+    )
+    failure_message = models.CharField(_("why it failed"), max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_pence__gt=0), name="refund_amount_positive"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.order.reference}: {self.amount_pence}p"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event already handled: each is processed once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class OrderChange(models.Model):
+    """One line of an order's history: who did what, and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="changes")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor = models.CharField(_("who"), max_length=200)
+    action = models.CharField(_("action"), max_length=50)
+    message = models.TextField(_("what happened"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"])]
+
+    def __str__(self):
+        return f"{self.order.reference}: {self.action}"

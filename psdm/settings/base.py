@@ -176,6 +176,28 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BEAT_SCHEDULE = {
+    # Expired holds already stop counting at once; this gives their places
+    # back to the pool's counter and retries refunds Stripe could not make.
+    "tickets-expire-holds": {
+        "task": "tickets.tasks.holds_expire_all",
+        "schedule": 60.0,
+    },
+    "tickets-retry-refunds": {
+        "task": "tickets.tasks.refunds_retry_pending",
+        "schedule": 300.0,
+    },
+}
+
+# Stripe: without a secret key, card payment is shown as unavailable.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Only for tests and local fakes: where the Stripe API is.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15)
+# How long places are held while a buyer pays by card. Stripe Checkout
+# sessions last at least 30 minutes, and the hold ends when the session does.
+PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
 
 # Booking: how long a row lock may be waited for (PostgreSQL) before the
 # buyer is told the site is busy and asked to try again.
