@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from events.models import Event
 from tickets.models import TicketType
-from tickets.services import AttendeeDetails, OrderLine, order_create
+from tickets.services import AttendeeDetails, BillingDetails, OrderLine, order_create
 
 
 def make_event(**overrides) -> Event:
@@ -52,14 +52,52 @@ def lines(ticket_type: TicketType, count: int) -> list[OrderLine]:
     ]
 
 
-def book(event: Event, ticket_type: TicketType, count: int = 1, **buyer):
+def billing(**overrides) -> BillingDetails:
+    values = {
+        "organisation": "Birmingham City Council",
+        "contact_name": "Accounts Payable",
+        "contact_email": "invoices@birmingham.gov.uk",
+        "address": "Council House\nVictoria Square\nBirmingham B1 1BB",
+        "po_number": "PO-12345",
+    }
+    values.update(overrides)
+    return BillingDetails(**values)
+
+
+def book(
+    event: Event,
+    ticket_type: TicketType,
+    count: int = 1,
+    *,
+    payment_method: str | None = None,
+    billing: BillingDetails | None = None,
+    **buyer,
+):
     """Book `count` places through the booking service."""
     return order_create(
         event_id=event.pk,
         buyer_name=buyer.get("buyer_name", "Grace Hopper"),
         buyer_email=buyer.get("buyer_email", "grace@example.gov.uk"),
         lines=lines(ticket_type, count),
+        payment_method=payment_method,
+        billing=billing,
     )
+
+
+def hold(order, *, minutes: float = 30):
+    """Make a booked order a card order whose places are held for `minutes`
+    more (negative: a hold that has already run out)."""
+    from tickets.models import Order, Ticket
+
+    Order.objects.filter(pk=order.pk).update(
+        status=Order.Status.PENDING,
+        payment_status=Order.PaymentStatus.AWAITING,
+        payment_method=Order.PaymentMethod.CARD,
+        hold_expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+    order.tickets.update(status=Ticket.Status.HELD)
+    order.refresh_from_db()
+    return order
 
 
 @pytest.fixture

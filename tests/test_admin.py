@@ -89,6 +89,7 @@ def test_organiser_creates_an_event_and_a_ticket_type(organiser_client):
             "capacity": "120",
             "few_places_threshold": "20",
             "is_published": "on",
+            "vat_rate_percent": "20",
             "speakers-TOTAL_FORMS": "0",
             "speakers-INITIAL_FORMS": "0",
         },
@@ -139,6 +140,7 @@ def event_form_data(event) -> dict:
         "capacity": str(event.capacity),
         "few_places_threshold": str(event.few_places_threshold),
         "is_published": "on",
+        "vat_rate_percent": str(event.vat_rate_percent),
         "speakers-TOTAL_FORMS": "0",
         "speakers-INITIAL_FORMS": "0",
     }

@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass, field, fields
 
-from .services import AttendeeDetails, OrderLine
+from .models import Order
+from .services import AttendeeDetails, BillingDetails, OrderLine
 
 ATTENDEE_KEYS = {f.name for f in fields(AttendeeDetails)}
+BILLING_KEYS = {f.name for f in fields(BillingDetails)}
+PAYMENT_METHODS = {Order.PaymentMethod.CARD, Order.PaymentMethod.INVOICE}
 BUYER_KEYS = {"buyer_name", "buyer_email"}
 
 SESSION_PREFIX = "booking:"
@@ -16,6 +19,8 @@ class BookingDraft:
     quantities: dict[int, int] = field(default_factory=dict)
     buyer: dict = field(default_factory=dict)
     attendees: list[dict] = field(default_factory=list)
+    payment: str = ""
+    billing: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, session, event_id: int) -> "BookingDraft":
@@ -24,12 +29,16 @@ class BookingDraft:
             quantities = {int(k): int(v) for k, v in data.get("quantities", {}).items()}
             buyer = dict(data.get("buyer") or {})
             attendees = [dict(a) for a in data.get("attendees") or []]
+            payment = data.get("payment") or ""
+            billing = dict(data.get("billing") or {})
         except (TypeError, ValueError, AttributeError):
             return cls()
         draft = cls(
             quantities={k: v for k, v in quantities.items() if v > 0},
             buyer=buyer,
             attendees=attendees,
+            payment=payment,
+            billing=billing,
         )
         # Anything that is not what this code saved starts the booking again.
         if not draft._well_formed():
@@ -41,7 +50,11 @@ class BookingDraft:
             return False
         if len(self.attendees) > len(self.slots()):
             return False
-        values = list(self.buyer.values())
+        if self.payment and self.payment not in PAYMENT_METHODS:
+            return False
+        if self.billing and set(self.billing) != BILLING_KEYS:
+            return False
+        values = list(self.buyer.values()) + list(self.billing.values())
         for attendee in self.attendees:
             if attendee and set(attendee) != ATTENDEE_KEYS:
                 return False
@@ -53,6 +66,8 @@ class BookingDraft:
             "quantities": {str(k): v for k, v in self.quantities.items()},
             "buyer": self.buyer,
             "attendees": self.attendees,
+            "payment": self.payment,
+            "billing": self.billing,
         }
 
     @staticmethod
@@ -83,11 +98,25 @@ class BookingDraft:
             self.attendees.append({})
         self.attendees[number - 1] = details
 
-    def is_complete(self) -> bool:
+    def attendees_complete(self) -> bool:
         return (
             bool(self.quantities and self.buyer)
             and self.first_missing_attendee() is None
         )
+
+    def is_complete(self, *, needs_payment: bool = False) -> bool:
+        if not self.attendees_complete():
+            return False
+        if not needs_payment:
+            return True
+        if self.payment == Order.PaymentMethod.INVOICE:
+            return bool(self.billing)
+        return self.payment == Order.PaymentMethod.CARD
+
+    def billing_details(self) -> BillingDetails | None:
+        if self.payment != Order.PaymentMethod.INVOICE or not self.billing:
+            return None
+        return BillingDetails(**self.billing)
 
     def order_lines(self) -> list[OrderLine]:
         return [

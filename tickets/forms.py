@@ -7,7 +7,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Ticket
+from .models import Order, Ticket
+from .money import format_pence
 from .selectors import Availability
 
 QUANTITY_PREFIX = "qty_"
@@ -43,8 +44,14 @@ class ChoosePlacesForm(forms.Form):
         for pk, item in self.bookable.items():
             name = f"{QUANTITY_PREFIX}{pk}"
             most = min(item.ticket_type.max_per_order, item.remaining)
+            label = item.ticket_type.name
+            if not item.ticket_type.is_free:
+                label = _("%(name)s, %(price)s each") % {
+                    "name": label,
+                    "price": format_pence(item.ticket_type.price_pence),
+                }
             self.fields[name] = forms.IntegerField(
-                label=escape(item.ticket_type.name),
+                label=escape(label),
                 required=False,
                 min_value=0,
                 initial=0,
@@ -214,3 +221,79 @@ class AttendeeForm(forms.ModelForm):
             if len(value) > 1000:
                 self.add_error(name, _("Use 1000 characters or fewer"))
         return cleaned
+
+
+class PaymentMethodForm(forms.Form):
+    method = forms.ChoiceField(
+        label=gettext_lazy("How will you pay?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Select how you will pay"),
+            "invalid_choice": gettext_lazy("Select how you will pay"),
+        },
+    )
+
+    def __init__(self, *args, card: bool, invoice: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if card:
+            choices.append((Order.PaymentMethod.CARD, _("By debit or credit card now")))
+        if invoice:
+            choices.append(
+                (
+                    Order.PaymentMethod.INVOICE,
+                    _("By invoice, with a purchase order if you need one"),
+                )
+            )
+        self.fields["method"].choices = choices
+        self.helper = _helper(
+            Field.radios("method", legend_size=Size.LARGE, legend_tag="h1"),
+            submit=_("Continue"),
+        )
+
+
+class InvoiceDetailsForm(forms.Form):
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation paying the invoice"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Enter the organisation paying")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    contact_name = forms.CharField(
+        label=gettext_lazy("Name of the person or team who pays invoices"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Enter who pays invoices")},
+    )
+    contact_email = forms.EmailField(
+        label=gettext_lazy("Email address for the invoice"),
+        max_length=254,
+        help_text=gettext_lazy("Often your accounts payable team."),
+        error_messages={
+            "required": gettext_lazy("Enter the email address for the invoice"),
+            "invalid": INVALID_EMAIL,
+        },
+        widget=EMAIL_WIDGET,
+    )
+    address = forms.CharField(
+        label=gettext_lazy("Billing address"),
+        max_length=1000,
+        error_messages={"required": gettext_lazy("Enter the billing address")},
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
+    )
+    po_number = forms.CharField(
+        label=gettext_lazy("Purchase order number (optional)"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("We print it on the invoice."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("organisation", field_width=Fluid.TWO_THIRDS),
+            Field.text("contact_name", field_width=Fluid.TWO_THIRDS),
+            Field.text("contact_email", field_width=Fluid.TWO_THIRDS),
+            Field.textarea("address"),
+            Field.text("po_number", field_width=Fluid.ONE_THIRD),
+            submit=_("Continue"),
+        )

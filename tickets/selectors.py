@@ -9,6 +9,7 @@ from django.utils import timezone
 from events.models import Event
 
 from .models import Order, Ticket, TicketType
+from .stripe_api import card_payments_available
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,13 @@ class TicketTypeAvailability:
     ticket_type: TicketType
     remaining: int
     on_sale: bool
+    payable: bool = True
 
     @property
     def bookable(self) -> bool:
-        return self.on_sale and self.remaining > 0 and self.ticket_type.is_free
+        if not (self.on_sale and self.remaining > 0):
+            return False
+        return self.ticket_type.is_free or self.payable
 
 
 @dataclass(frozen=True)
@@ -62,21 +66,32 @@ class Availability:
 
 
 def event_availability(*, event: Event, include_hidden: bool = False) -> Availability:
-    """Count the places taken from the tickets themselves, in one query."""
+    """Count the places taken from the tickets themselves, in one query.
+
+    Held places count only while their hold lasts: the moment it runs out
+    they are free again, whether or not anything has tidied them up yet.
+    """
+    now = timezone.now()
     ticket_types = list(
         TicketType.objects.filter(event=event).annotate(
             confirmed=Count(
                 "tickets", filter=Q(tickets__status=Ticket.Status.CONFIRMED)
             ),
-            held=Count("tickets", filter=Q(tickets__status=Ticket.Status.HELD)),
+            held=Count(
+                "tickets",
+                filter=Q(
+                    tickets__status=Ticket.Status.HELD,
+                    tickets__order__hold_expires_at__gt=now,
+                ),
+            ),
         )
     )
     # Hidden types' places still come out of the pool.
     confirmed = sum(ticket_type.confirmed for ticket_type in ticket_types)
     held = sum(ticket_type.held for ticket_type in ticket_types)
     pool_left = max(event.capacity - confirmed - held, 0)
-    now = timezone.now()
     event_on_sale = event.is_on_sale(now)
+    payable = card_payments_available() or event.offers_invoice_payment(now)
     items = []
     for ticket_type in ticket_types:
         if not (ticket_type.is_visible or include_hidden):
@@ -90,6 +105,7 @@ def event_availability(*, event: Event, include_hidden: bool = False) -> Availab
                 ticket_type=ticket_type,
                 remaining=remaining,
                 on_sale=event_on_sale and ticket_type.is_on_sale(now),
+                payable=payable,
             )
         )
     return Availability(

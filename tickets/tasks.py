@@ -1,1 +1,31 @@
-"""Celery tasks for tickets (none yet)."""
+"""Celery entry points for tickets: load by id, call one service."""
+
+from celery import shared_task
+
+from . import stripe_api
+from .services import holds_expire
+from .services import refund_make as refund_make_service
+from .services import refunds_retry_pending as refunds_retry_pending_service
+
+
+@shared_task(acks_late=True)
+def holds_expire_all() -> int:
+    return holds_expire()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(stripe_api.StripeError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=6,
+)
+def refund_make(self, refund_id: int) -> str:
+    # Idempotent: Stripe's idempotency key is the refund's id.
+    return refund_make_service(refund_id=refund_id).status
+
+
+@shared_task(acks_late=True)
+def refunds_retry_pending() -> int:
+    return refunds_retry_pending_service()

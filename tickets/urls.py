@@ -4,6 +4,8 @@ from . import views
 
 app_name = "tickets"
 
+MANAGE = "bookings/<str:reference>/<str:secret>/"
+
 urlpatterns = [
     path(
         "events/<slug:slug>/availability.json",
@@ -17,6 +19,30 @@ urlpatterns = [
         views.attendee_details,
         name="attendee",
     ),
+    path("events/<slug:slug>/book/payment/", views.payment_method, name="payment"),
+    path("events/<slug:slug>/book/invoice/", views.invoice_details, name="invoice"),
     path("events/<slug:slug>/book/check/", views.check_answers, name="check"),
     path("bookings/<str:reference>/", views.confirmation, name="confirmation"),
+    path(MANAGE, views.manage, name="manage"),
+    path(
+        MANAGE + "tickets/<int:ticket_id>/change/",
+        views.ticket_change,
+        name="ticket_change",
+    ),
+    path(
+        MANAGE + "tickets/<int:ticket_id>/pass-on/",
+        views.ticket_change,
+        {"transfer": True},
+        name="ticket_transfer",
+    ),
+    path(
+        MANAGE + "tickets/<int:ticket_id>/cancel/",
+        views.cancel,
+        name="ticket_cancel",
+    ),
+    path(MANAGE + "cancel/", views.cancel, name="cancel"),
+    path(MANAGE + "invoice.pdf", views.invoice_download, name="invoice_pdf"),
+    path(MANAGE + "payment/return/", views.payment_return, name="payment_return"),
+    path(MANAGE + "payment/cancel/", views.payment_cancel, name="payment_cancel"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

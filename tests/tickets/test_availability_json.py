@@ -1,5 +1,4 @@
-from tests.conftest import book, make_ticket_type
-from tickets.models import Ticket
+from tests.conftest import book, hold, make_ticket_type
 
 
 def test_availability_json(client, event, free_type):
@@ -8,7 +7,7 @@ def test_availability_json(client, event, free_type):
     make_ticket_type(event, name="Hidden", is_visible=False)
     book(event, free_type, count=4)
     held = book(event, students, count=2)
-    held.tickets.update(status=Ticket.Status.HELD)
+    hold(held)
 
     response = client.get(f"/events/{event.slug}/availability.json")
 

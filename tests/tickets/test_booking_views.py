@@ -127,11 +127,26 @@ def test_sold_out_event_shows_no_form(client, event, free_type):
     assert "Sold out" in client.get(event.get_absolute_url()).content.decode()
 
 
-def test_paid_types_are_shown_but_not_bookable(client, event, free_type, paid_type):
+def test_paid_types_are_not_bookable_without_a_way_to_pay(
+    client, event, free_type, paid_type, settings
+):
+    """No Stripe key and no invoices: a paid type is shown, plainly unbookable."""
+    settings.STRIPE_SECRET_KEY = ""
     page = client.get(url("choose", event)).content.decode()
     assert f"qty_{free_type.pk}" in page
     assert f"qty_{paid_type.pk}" not in page
-    assert "£95" in page and "coming soon" in page
+    assert "£95" in page and "online payment is unavailable" in page
+
+
+def test_paid_types_are_bookable_when_invoices_are_offered(
+    client, event, paid_type, settings
+):
+    settings.STRIPE_SECRET_KEY = ""
+    event.invoice_payment_enabled = True
+    event.save()
+    page = client.get(url("choose", event)).content.decode()
+    assert f"qty_{paid_type.pk}" in page
+    assert "Supplier, £95.00 each" in page
 
 
 def test_unpublished_events_are_not_found(client, event, free_type):

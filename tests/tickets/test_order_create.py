@@ -72,10 +72,18 @@ def test_a_failed_booking_changes_nothing(event):
     assert Order.objects.count() == 0
 
 
-def test_paid_places_are_not_bookable_yet(event, paid_type):
-    """Until payments exist, a paid place is refused and nothing is saved."""
-    with pytest.raises(PaymentNotAvailable):
+def test_a_paid_place_needs_a_payment_method(event, paid_type):
+    """A paid place with no way of paying chosen is refused; nothing is saved."""
+    with pytest.raises(InvalidBooking, match="how you will pay"):
         book(event, paid_type)
+    assert Order.objects.count() == 0
+
+
+def test_card_payment_is_refused_without_stripe(event, paid_type, settings):
+    """With no Stripe key (the local default), card payment is unavailable."""
+    settings.STRIPE_SECRET_KEY = ""
+    with pytest.raises(PaymentNotAvailable, match="Card payment is not available"):
+        book(event, paid_type, payment_method="card")
     assert Order.objects.count() == 0
 
 

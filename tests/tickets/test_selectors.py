@@ -1,6 +1,6 @@
 """Availability is counted from the tickets themselves."""
 
-from tests.conftest import book, make_ticket_type
+from tests.conftest import book, hold, make_ticket_type
 from tickets.models import Ticket
 from tickets.selectors import event_availability
 
@@ -8,7 +8,7 @@ from tickets.selectors import event_availability
 def test_availability_counts_confirmed_and_held_places(event, free_type):
     book(event, free_type, count=3)
     held_order = book(event, free_type, count=2)
-    held_order.tickets.update(status=Ticket.Status.HELD)
+    hold(held_order)
     cancelled = book(event, free_type, count=1)
     cancelled.tickets.update(status=Ticket.Status.CANCELLED)
 

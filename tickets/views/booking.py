@@ -8,10 +8,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events.selectors import event_get_published
 
-from .booking import BookingDraft, may_see_order, remember_order
-from .forms import AttendeeForm, BuyerForm, ChoosePlacesForm
-from .selectors import event_availability, order_with_tickets, ticket_types_by_id
-from .services import BookingError, SoldOut, order_create
+from ..booking import BookingDraft, may_see_order, remember_order
+from ..forms import (
+    AttendeeForm,
+    BuyerForm,
+    ChoosePlacesForm,
+    InvoiceDetailsForm,
+    PaymentMethodForm,
+)
+from ..models import Order
+from ..selectors import event_availability, order_with_tickets, ticket_types_by_id
+from ..services import (
+    BookingError,
+    SoldOut,
+    checkout_start,
+    order_create,
+)
+from ..stripe_api import card_payments_available
 
 
 @require_GET
@@ -35,11 +48,15 @@ def _places_gone(request, event, draft):
     """Return a 'places have gone' page if the pool can no longer take the
     places chosen, so nobody fills in forms for places already booked.
 
-    Reads the pool's counter from the event row just loaded; the booking
+    Reads the pool's counter from the event row just loaded (and, only if
+    that says no, counts again without holds that have run out); the booking
     service still makes the final decision under the pool's lock.
     """
-    left = max(event.capacity - event.places_taken, 0)
-    if left >= sum(draft.quantities.values()):
+    wanted = sum(draft.quantities.values())
+    if event.capacity - event.places_taken >= wanted:
+        return None
+    left = event_availability(event=event).remaining
+    if left >= wanted:
         return None
     return render(
         request,
@@ -49,9 +66,18 @@ def _places_gone(request, event, draft):
     )
 
 
+def _total_pence(draft, ticket_types) -> int:
+    return sum(
+        ticket_types[pk].price_pence * quantity
+        for pk, quantity in draft.quantities.items()
+        if pk in ticket_types
+    )
+
+
 def _after_step(request, event, draft, default_url):
     """Go back to check-your-answers when changing an answer, else onward."""
-    if request.GET.get("change") and draft.is_complete():
+    needs_payment = _total_pence(draft, ticket_types_by_id(event=event)) > 0
+    if request.GET.get("change") and draft.is_complete(needs_payment=needs_payment):
         return redirect(_step_url("check", event))
     return redirect(default_url)
 
@@ -125,6 +151,8 @@ def attendee_details(request, slug, number):
         draft.save(request.session, event.pk)
         if number < len(slots):
             next_url = _step_url("attendee", event, number=number + 1)
+        elif _total_pence(draft, ticket_types_by_id(event=event)):
+            next_url = _step_url("payment", event)
         else:
             next_url = _step_url("check", event)
         return _after_step(request, event, draft, next_url)
@@ -150,29 +178,109 @@ def attendee_details(request, slug, number):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+def payment_method(request, slug):
+    event = event_get_published(slug=slug)
+    draft = BookingDraft.load(request.session, event.pk)
+    if not draft.attendees_complete():
+        return redirect(_step_url("choose", event))
+    if not _total_pence(draft, ticket_types_by_id(event=event)):
+        return redirect(_step_url("check", event))
+    if gone := _places_gone(request, event, draft):
+        return gone
+    form = PaymentMethodForm(
+        _posted(request),
+        initial={"method": draft.payment},
+        card=card_payments_available(),
+        invoice=event.offers_invoice_payment(),
+    )
+    if request.method == "POST" and form.is_valid():
+        draft.payment = form.cleaned_data["method"]
+        if draft.payment == Order.PaymentMethod.INVOICE:
+            next_url = _step_url("invoice", event)
+        else:
+            draft.billing = {}
+            next_url = _step_url("check", event)
+        draft.save(request.session, event.pk)
+        return _after_step(request, event, draft, next_url)
+    return render(
+        request,
+        "tickets/payment_method.html",
+        {
+            "event": event,
+            "form": form,
+            "back_url": _step_url("attendee", event, number=len(draft.slots())),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invoice_details(request, slug):
+    event = event_get_published(slug=slug)
+    draft = BookingDraft.load(request.session, event.pk)
+    if not draft.attendees_complete() or draft.payment != Order.PaymentMethod.INVOICE:
+        return redirect(_step_url("choose", event))
+    if gone := _places_gone(request, event, draft):
+        return gone
+    form = InvoiceDetailsForm(_posted(request), initial=draft.billing)
+    if request.method == "POST" and form.is_valid():
+        draft.billing = {
+            key: form.cleaned_data[key] for key in InvoiceDetailsForm.base_fields
+        }
+        draft.save(request.session, event.pk)
+        return redirect(_step_url("check", event))
+    return render(
+        request,
+        "tickets/invoice_details.html",
+        {"event": event, "form": form, "back_url": _step_url("payment", event)},
+    )
+
+
+def _book(request, event, draft, needs_payment):
+    """Make the order; for card payment, send the buyer on to Stripe."""
+    order = order_create(
+        event_id=event.pk,
+        buyer_name=draft.buyer["buyer_name"],
+        buyer_email=draft.buyer["buyer_email"],
+        lines=draft.order_lines(),
+        payment_method=draft.payment if needs_payment else None,
+        billing=draft.billing_details() if needs_payment else None,
+    )
+    remember_order(request.session, order.reference)
+    if order.payment_method != Order.PaymentMethod.CARD:
+        BookingDraft.clear(request.session, event.pk)
+        return redirect("tickets:confirmation", reference=order.reference)
+    manage = order.get_absolute_url()
+    checkout_url = checkout_start(
+        order_id=order.pk,
+        success_url=request.build_absolute_uri(f"{manage}payment/return/")
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=request.build_absolute_uri(f"{manage}payment/cancel/"),
+    )
+    # The draft stays until the payment is confirmed, so the buyer who
+    # comes back from Stripe without paying need not type it all again.
+    return redirect(checkout_url)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def check_answers(request, slug):
     event = event_get_published(slug=slug)
     draft = BookingDraft.load(request.session, event.pk)
-    if not draft.is_complete():
+    ticket_types = ticket_types_by_id(event=event)
+    total = _total_pence(draft, ticket_types)
+    if not draft.attendees_complete():
         return redirect(_step_url("choose", event))
+    if not draft.is_complete(needs_payment=total > 0):
+        return redirect(_step_url("payment", event))
     if gone := _places_gone(request, event, draft):
         return gone
     error = None
     if request.method == "POST":
         try:
-            order = order_create(
-                event_id=event.pk,
-                buyer_name=draft.buyer["buyer_name"],
-                buyer_email=draft.buyer["buyer_email"],
-                lines=draft.order_lines(),
-            )
+            return _book(request, event, draft, needs_payment=total > 0)
         except BookingError as exc:
             error = exc
-        else:
-            BookingDraft.clear(request.session, event.pk)
-            remember_order(request.session, order.reference)
-            return redirect("tickets:confirmation", reference=order.reference)
-    ticket_types = ticket_types_by_id(event=event)
     attendees = [
         {"number": n, "ticket_type": ticket_types.get(pk), **details}
         for n, (pk, details) in enumerate(
@@ -180,9 +288,20 @@ def check_answers(request, slug):
         )
     ]
     lines = [
-        {"ticket_type": ticket_types.get(pk), "quantity": qty}
+        {
+            "ticket_type": ticket_types.get(pk),
+            "quantity": qty,
+            "amount": ticket_types[pk].price_pence * qty if pk in ticket_types else 0,
+        }
         for pk, qty in sorted(draft.quantities.items())
     ]
+    if total:
+        back_url = _step_url(
+            "invoice" if draft.payment == Order.PaymentMethod.INVOICE else "payment",
+            event,
+        )
+    else:
+        back_url = _step_url("attendee", event, number=len(attendees))
     return render(
         request,
         "tickets/check_answers.html",
@@ -190,10 +309,11 @@ def check_answers(request, slug):
             "event": event,
             "draft": draft,
             "lines": lines,
+            "total": total,
             "attendees": attendees,
             "error": error,
             "sold_out": isinstance(error, SoldOut),
-            "back_url": _step_url("attendee", event, number=len(attendees)),
+            "back_url": back_url,
         },
         status=409 if error else 200,
     )

@@ -1,0 +1,74 @@
+"""Changing who a ticket is for: correcting details, or passing it on."""
+
+from dataclasses import asdict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..models import Ticket
+from .errors import ChangeNotAllowed, InvalidBooking
+from .history import Actor, order_change_record
+from .orders import AttendeeDetails
+
+
+def ticket_attendee_change(
+    *,
+    order_id: int,
+    ticket_id: int,
+    details: AttendeeDetails,
+    actor: Actor,
+    transfer: bool = False,
+    by_organiser: bool = False,
+) -> Ticket:
+    """Change a confirmed ticket's attendee details; with `transfer`, the
+    ticket is passed to someone else. Buyers may do this until the event's
+    changes deadline (so badges can be printed); organisers at any time."""
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("order", "event")
+            .filter(pk=ticket_id, order_id=order_id)
+            .first()
+        )
+        if ticket is None or ticket.status != Ticket.Status.CONFIRMED:
+            raise ChangeNotAllowed(_("This place cannot be changed."))
+        if not by_organiser and not ticket.event.allows_changes():
+            raise ChangeNotAllowed(
+                _(
+                    "The deadline for changes has passed, because badges are "
+                    "being printed. Contact the organiser if something is wrong."
+                )
+            )
+        before = ticket.full_name
+        changed = []
+        for key, value in asdict(details).items():
+            value = value.strip()
+            if getattr(ticket, key) != value:
+                setattr(ticket, key, value)
+                changed.append(str(Ticket._meta.get_field(key).verbose_name))
+        if not changed:
+            return ticket
+        try:
+            ticket.full_clean(exclude=["order", "event", "ticket_type"])
+        except ValidationError as exc:
+            raise InvalidBooking(" ".join(exc.messages)) from exc
+        ticket.save()
+        if transfer:
+            message = _("Passed the place from %(old)s to %(new)s.") % {
+                "old": before,
+                "new": ticket.full_name,
+            }
+        else:
+            message = _("Changed %(fields)s for %(name)s.") % {
+                "fields": ", ".join(changed),
+                "name": ticket.full_name,
+            }
+        order_change_record(
+            order=ticket.order,
+            ticket=ticket,
+            actor=actor,
+            action="transferred" if transfer else "details_changed",
+            message=message,
+        )
+        return ticket

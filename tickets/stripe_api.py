@@ -1,0 +1,110 @@
+"""The only module that talks to Stripe.
+
+Everything here is network I/O: call it outside any transaction that holds
+the pool's lock. Objects come back as plain dicts so the rest of the code
+never depends on the stripe library's classes.
+"""
+
+from datetime import datetime
+
+import stripe
+from django.conf import settings
+
+StripeError = stripe.StripeError
+SignatureError = stripe.SignatureVerificationError
+
+
+def card_payments_available() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def _client() -> stripe.StripeClient:
+    extra = {}
+    if settings.STRIPE_API_BASE:
+        extra["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+        # Retries reuse the idempotency key, so a retry never charges twice.
+        max_network_retries=2,
+        **extra,
+    )
+
+
+def _plain(obj) -> dict:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def checkout_session_create(
+    *,
+    reference: str,
+    buyer_email: str,
+    currency: str,
+    lines: list[dict],
+    expires_at: datetime,
+    success_url: str,
+    cancel_url: str,
+) -> dict:
+    """Create a hosted Checkout Session; `lines` are name/unit_pence/quantity."""
+    params = {
+        "mode": "payment",
+        "client_reference_id": reference,
+        "customer_email": buyer_email,
+        "metadata": {"order_reference": reference},
+        "payment_intent_data": {"metadata": {"order_reference": reference}},
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": line["unit_pence"],
+                    "product_data": {"name": line["name"]},
+                },
+                "quantity": line["quantity"],
+            }
+            for line in lines
+        ],
+        "expires_at": int(expires_at.timestamp()),
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    session = _client().v1.checkout.sessions.create(
+        params=params, options={"idempotency_key": f"checkout-{reference}"}
+    )
+    return _plain(session)
+
+
+def checkout_session_retrieve(session_id: str) -> dict:
+    return _plain(_client().v1.checkout.sessions.retrieve(session_id))
+
+
+def checkout_session_expire(session_id: str) -> dict:
+    return _plain(_client().v1.checkout.sessions.expire(session_id))
+
+
+def refund_create(
+    *, payment_intent: str, amount_pence: int, refund_key: str, reason: str
+) -> dict:
+    refund = _client().v1.refunds.create(
+        params={
+            "payment_intent": payment_intent,
+            "amount": amount_pence,
+            "metadata": {"psdm_refund": refund_key, "reason": reason[:400]},
+        },
+        options={"idempotency_key": f"refund-{refund_key}"},
+    )
+    return _plain(refund)
+
+
+def refund_retrieve(refund_id: str) -> dict:
+    return _plain(_client().v1.refunds.retrieve(refund_id))
+
+
+def webhook_event_construct(payload: bytes, signature: str) -> dict:
+    """Return the event if it is signed with our webhook secret, else raise
+    SignatureError (or ValueError for a body that is not JSON)."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise SignatureError("No webhook secret is configured.", signature)
+    event = stripe.Webhook.construct_event(
+        payload, signature, settings.STRIPE_WEBHOOK_SECRET
+    )
+    return _plain(event)

@@ -1,0 +1,32 @@
+"""Views: parse the request, call one service, respond."""
+
+from .booking import (
+    attendee_details,
+    availability_json,
+    buyer_details,
+    check_answers,
+    choose_places,
+    confirmation,
+    invoice_details,
+    payment_method,
+)
+from .manage import cancel, invoice_download, manage, ticket_change
+from .payments import payment_cancel, payment_return, stripe_webhook
+
+__all__ = [
+    "attendee_details",
+    "availability_json",
+    "buyer_details",
+    "cancel",
+    "check_answers",
+    "choose_places",
+    "confirmation",
+    "invoice_details",
+    "invoice_download",
+    "manage",
+    "payment_cancel",
+    "payment_method",
+    "payment_return",
+    "stripe_webhook",
+    "ticket_change",
+]
