@@ -113,3 +113,30 @@ def free_type(event) -> TicketType:
 @pytest.fixture
 def paid_type(event) -> TicketType:
     return make_ticket_type(event, name="Supplier", price_pence=9500, position=2)
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A fake Stripe API on 127.0.0.1, with the stripe library pointed at it."""
+    from tests.fakestripe import FakeStripe
+
+    fake = FakeStripe().start()
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    settings.STRIPE_API_BASE = fake.url
+    settings.STRIPE_TIMEOUT_SECONDS = 2
+    yield fake
+    fake.stop()
+
+
+def post_webhook(client, fake, event: dict, *, secret: str | None = None):
+    """Deliver a Stripe event to our webhook the way Stripe does: signed."""
+    import json
+
+    payload = json.dumps(event).encode()
+    return client.post(
+        "/stripe/webhook/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=fake.sign(payload, secret=secret),
+    )
