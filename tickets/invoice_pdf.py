@@ -18,17 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .models import Order, Ticket
-
-CURRENCY_SYMBOLS = {"GBP": "£"}
-
-
-def format_pence(pence: int, currency: str = "GBP") -> str:
-    """1234550 -> "£12,345.50"; other currencies -> "EUR 12,345.50"."""
-    sign = "-" if pence < 0 else ""
-    pounds, rest = divmod(abs(int(pence)), 100)
-    amount = f"{pounds:,}.{rest:02d}"
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{currency} {amount}"
+from .money import format_pence  # noqa: F401 - re-exported for callers
 
 
 def vat_breakdown(gross_pence: int, rate_percent: Decimal) -> tuple[int, int]:
