@@ -82,7 +82,7 @@ def test_paying_for_the_last_places_while_holds_expire_never_oversells(
         )
 
     holders = [card_order(n) for n in range(10)]  # all 20 places held
-    expired, current = holders[:5], holders[5:]
+    expired = holders[:5]
     Order.objects.filter(pk__in=[o.pk for o in expired]).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)
     )
