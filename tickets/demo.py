@@ -109,6 +109,21 @@ def _launch_event(day: date) -> Event:
             "sales_open_at": None,
             "sales_close_at": _at(day - timedelta(days=1), 17, 0),
             "is_published": True,
+            "changes_deadline": _at(day - timedelta(days=3), 17, 0),
+            "cancellation_deadline": _at(day - timedelta(days=7), 17, 0),
+            "invoice_payment_enabled": True,
+            "invoice_payment_until": _at(day - timedelta(days=14), 17, 0),
+            "vat_rate_percent": 20,
+            "vat_number": "GB 000 0000 00 (demo)",
+            "invoice_issuer": (
+                "Public Sector Digital Midlands (demo)\n"
+                "Millennium Point\nCurzon Street\nBirmingham B4 7XG"
+            ),
+            "invoice_payment_details": (
+                "Pay by bank transfer within 30 days.\n"
+                "Account name: Public Sector Digital Midlands\n"
+                "Sort code: 00-00-00  Account number: 00000000 (demo)"
+            ),
         },
     )
     return event
