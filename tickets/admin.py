@@ -19,10 +19,9 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from events.admin_mixins import CounterSafeAdminMixin
 
@@ -359,7 +358,9 @@ class TicketInline(ReadOnlyInline, admin.TabularInline):
             return "-"
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("admin:tickets_order_cancel_place", args=[ticket.order_id, ticket.pk]),
+            reverse(
+                "admin:tickets_order_cancel_place", args=[ticket.order_id, ticket.pk]
+            ),
             _("Cancel this place…"),
         )
 
@@ -528,15 +529,23 @@ class OrderAdmin(admin.ModelAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.fieldsets
-        if not self.has_change_permission(request):
-            fieldsets = [
-                (name, {**options, "fields": [f for f in options["fields"]]})
-                for name, options in fieldsets
-            ]
-            fieldsets[0][1]["fields"].remove("order_actions")
+        can_change = self.has_change_permission(request)
+        fieldsets = [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        field
+                        for field in options["fields"]
+                        if can_change or field != "order_actions"
+                    ],
+                },
+            )
+            for name, options in self.fieldsets
+        ]
         if obj is not None and obj.payment_method != Order.PaymentMethod.CARD:
-            fieldsets = fieldsets[:2]
+            fieldsets = fieldsets[:2]  # no card payment to show
         return fieldsets
 
     # Orders are created by the booking flow and changed only by services.
@@ -618,13 +627,7 @@ class OrderAdmin(admin.ModelAdmin):
             )
         if not links:
             return "-"
-        return format_html(
-            "{}",
-            format_html(
-                " | ".join(['<a href="{}">{}</a>'] * len(links)),
-                *[part for link in links for part in link],
-            ),
-        )
+        return format_html_join(" | ", '<a href="{}">{}</a>', links)
 
     # -- actions --
 
@@ -731,9 +734,7 @@ class OrderAdmin(admin.ModelAdmin):
         if invoice is None:
             raise Http404
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{invoice.number}.pdf"'
-        )
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
         return response
 
     def cancel_view(self, request, object_id, ticket_id=None):
@@ -945,7 +946,10 @@ class TicketAdmin(admin.ModelAdmin):
             _cancel_and_report(
                 self,
                 request,
-                [(order, [t.pk for t in tickets]) for order, tickets in groups.values()],
+                [
+                    (order, [t.pk for t in tickets])
+                    for order, tickets in groups.values()
+                ],
                 reason=request.POST.get("reason", "").strip()[:150],
             )
             return None
@@ -953,7 +957,9 @@ class TicketAdmin(admin.ModelAdmin):
             self,
             request,
             title=_("Cancel and refund these places?"),
-            intro=_("These places will be cancelled; others in the same bookings stay:"),
+            intro=_(
+                "These places will be cancelled; others in the same bookings stay:"
+            ),
             rows=_cancel_rows(list(groups.values())),
             notes=CANCEL_NOTES,
             confirm_label=_("Yes, cancel and refund"),
