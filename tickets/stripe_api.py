@@ -11,6 +11,8 @@ import stripe
 from django.conf import settings
 
 StripeError = stripe.StripeError
+# Stripe understood us and said no (such as an object that does not exist).
+RequestRefused = stripe.InvalidRequestError
 SignatureError = stripe.SignatureVerificationError
 
 
@@ -104,7 +106,14 @@ def webhook_event_construct(payload: bytes, signature: str) -> dict:
     SignatureError (or ValueError for a body that is not JSON)."""
     if not settings.STRIPE_WEBHOOK_SECRET:
         raise SignatureError("No webhook secret is configured.", signature)
-    event = stripe.Webhook.construct_event(
-        payload, signature, settings.STRIPE_WEBHOOK_SECRET
-    )
-    return _plain(event)
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET
+        )
+    except (AttributeError, TypeError, KeyError) as exc:
+        # Signed, but JSON that is not an object (such as `null`).
+        raise ValueError("Not a Stripe event") from exc
+    event = _plain(event)
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise ValueError("Not a Stripe event")
+    return event

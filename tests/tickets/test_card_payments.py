@@ -492,3 +492,22 @@ def test_card_payment_is_not_offered_without_stripe(client, event, paid_type, se
     response = client.post(url("payment", event), {"method": "card"})
     assert response.status_code == 200
     assert "Select how you will pay" in response.content.decode()
+
+
+def test_a_webhook_is_retried_later_when_stripe_cannot_be_reached(
+    client, event, paid_type, fake_stripe
+):
+    """The object is fetched back from Stripe; if that fails, Stripe is told
+    to deliver the event again, and the second delivery confirms."""
+    order, _ = pay_by_card_until_stripe(client, event, paid_type)
+    webhook = fake_stripe.complete(order.stripe_session_id, send_webhook=False)
+    fake_stripe.fail_next("/v1/checkout/sessions", status=500, times=3)
+
+    assert post_webhook(client, fake_stripe, webhook).status_code == 503
+    assert not StripeEvent.objects.exists()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+
+    assert post_webhook(client, fake_stripe, webhook).status_code == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.CONFIRMED

@@ -360,10 +360,18 @@ def stripe_event_process(*, event: dict) -> Outcome:
 
 
 def _stripe_event_handle(event_type: str, obj: dict) -> tuple[Outcome, int | None]:
-    if event_type in REFUND_EVENTS:
-        refund = stripe_api.refund_retrieve(obj["id"])
-        return stripe_refund_sync(refund=refund), None
-    session = stripe_api.checkout_session_retrieve(obj["id"])
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    if not isinstance(object_id, str) or not object_id:
+        return Outcome.IGNORED, None
+    try:
+        if event_type in REFUND_EVENTS:
+            refund = stripe_api.refund_retrieve(object_id)
+            return stripe_refund_sync(refund=refund), None
+        session = stripe_api.checkout_session_retrieve(object_id)
+    except stripe_api.RequestRefused:
+        # Stripe has no such object: not a real event about our account.
+        logger.warning("Stripe does not know %s from a %s event", object_id, event_type)
+        return Outcome.IGNORED, None
     reference = session.get("client_reference_id") or ""
     order_id = (
         Order.objects.filter(reference=reference).values_list("pk", flat=True).first()
