@@ -218,7 +218,10 @@ def _ticket_for(
 
 
 def _invoice_for(event: Event, billing: BillingDetails) -> Invoice:
-    details = {key: value.strip() for key, value in asdict(billing).items()}
+    details = {
+        key: value.replace("\r\n", "\n").strip()
+        for key, value in asdict(billing).items()
+    }
     return Invoice(
         vat_rate_percent=event.vat_rate_percent,
         vat_number=event.vat_number,
