@@ -160,6 +160,10 @@ def _cancel_rows(groups: list[tuple[Order, list[Ticket] | None]]) -> list[dict]:
                 "amount": format_pence(order.paid_pence, order.currency),
                 "method": order.get_payment_method_display().lower(),
             }
+            if order.refunded_pence:
+                detail += " " + gettext("%(amount)s already refunded.") % {
+                    "amount": format_pence(order.refunded_pence, order.currency)
+                }
         else:
             detail += " " + gettext("Nothing paid (%(status)s).") % {
                 "status": order.get_payment_status_display().lower()
@@ -177,7 +181,7 @@ def _cancel_rows(groups: list[tuple[Order, list[Ticket] | None]]) -> list[dict]:
             )
         rows.append(
             {
-                "label": f"{order.reference}: {order.buyer_name}",
+                "label": f"{order.reference} ({order.buyer_name})",
                 "detail": detail,
                 "warning": " ".join(warnings),
             }
@@ -315,6 +319,7 @@ class TicketTypeAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
 
 
 class ReadOnlyInline:
+    template = "admin/tickets/readonly_tabular.html"
     extra = 0
     max_num = 0
     can_delete = False
@@ -331,7 +336,7 @@ class ReadOnlyInline:
 
 class TicketInline(ReadOnlyInline, admin.TabularInline):
     model = Ticket
-    fields = ["attendee", "email", "organisation", "ticket_type", "price", "status"]
+    fields = ["attendee", "email", "organisation", "type", "price", "status"]
     readonly_fields = [*fields, "cancel_link"]
     show_change_link = True
     verbose_name_plural = _("places")
@@ -342,11 +347,15 @@ class TicketInline(ReadOnlyInline, admin.TabularInline):
         return self.fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("ticket_type__event")
+        return super().get_queryset(request).select_related("ticket_type")
 
     @admin.display(description=_("attendee"))
     def attendee(self, ticket):
         return ticket.full_name
+
+    @admin.display(description=_("ticket type"))
+    def type(self, ticket):
+        return ticket.ticket_type.name
 
     @admin.display(description=_("price"))
     def price(self, ticket):
@@ -386,6 +395,8 @@ class RefundInline(ReadOnlyInline, admin.TabularInline):
 
 class InvoiceInline(ReadOnlyInline, admin.StackedInline):
     model = Invoice
+    template = "admin/edit_inline/stacked.html"
+    verbose_name_plural = _("invoice")
     fields = [
         "number",
         "pdf",
@@ -456,6 +467,7 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     list_select_related = ["event"]
+    view_on_site = False  # the buyer's link is on the page, with a warning
     actions = ["cancel_orders", "mark_invoices_paid"]
     inlines = [TicketInline, InvoiceInline, RefundInline, HistoryInline]
     fieldsets = [
@@ -547,6 +559,11 @@ class OrderAdmin(admin.ModelAdmin):
         if obj is not None and obj.payment_method != Order.PaymentMethod.CARD:
             fieldsets = fieldsets[:2]  # no card payment to show
         return fieldsets
+
+    def get_inlines(self, request, obj):
+        if obj is None or not Invoice.objects.filter(order=obj).exists():
+            return [inline for inline in self.inlines if inline is not InvoiceInline]
+        return self.inlines
 
     # Orders are created by the booking flow and changed only by services.
     def has_add_permission(self, request):

@@ -243,3 +243,39 @@ def test_a_refund_stripe_refuses_stays_to_do_and_is_retried(
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(fake_stripe.refunds) == 1
+
+
+def test_a_refund_that_fails_after_stripe_accepted_it_is_owed_again(
+    event, paid_type, fake_stripe, django_capture_on_commit_callbacks
+):
+    from tickets.models import Refund
+    from tickets.services.refunds import refund_record_result
+
+    order = book(event, paid_type, payment_method="card")
+    checkout_start(order_id=order.pk, success_url="http://x/s", cancel_url="http://x/c")
+    order.refresh_from_db()
+    fake_stripe.complete(order.stripe_session_id, send_webhook=False)
+    session = fake_stripe.sessions[order.stripe_session_id]
+    payment_confirm(
+        order_id=order.pk,
+        session_id=session["id"],
+        payment_intent=session["payment_intent"],
+        amount_pence=session["amount_total"],
+        currency="gbp",
+        actor=Actor.stripe(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order_id=order.pk, actor=Actor.buyer())
+    refund = Refund.objects.get()
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.REFUNDED
+
+    stripe_refund = {**fake_stripe.refunds[refund.stripe_refund_id], "status": "failed"}
+    refund_record_result(refund_id=refund.pk, stripe_refund=stripe_refund)
+
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert order.refunded_pence == 0
+    assert order.changes.filter(action="refund_failed").exists()

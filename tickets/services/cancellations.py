@@ -3,15 +3,15 @@ organiser at any time. The places go back to the pool; money paid is
 refunded (card through Stripe, invoices by the organiser); unpaid invoices
 are cancelled."""
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..models import Order, Ticket
-from .errors import ChangeNotAllowed
+from .errors import BookingBusy, ChangeNotAllowed
 from .history import Actor, order_change_record
-from .places import lock_timeout_set, pool_lock, tickets_release
+from .places import is_lock_timeout, lock_timeout_set, pool_lock, tickets_release
 from .refunds import refund_request
 
 
@@ -29,6 +29,19 @@ def order_cancel(
     any time. Raises ChangeNotAllowed with a message to show otherwise.
     """
     event_id = Order.objects.values_list("event_id", flat=True).get(pk=order_id)
+    try:
+        return _order_cancel(
+            order_id, event_id, actor, ticket_ids, by_organiser, reason
+        )
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise BookingBusy(
+                _("Lots of people are booking right now. Please try again.")
+            ) from exc
+        raise
+
+
+def _order_cancel(order_id, event_id, actor, ticket_ids, by_organiser, reason):
     with transaction.atomic():
         lock_timeout_set()
         pool_lock(event_id)

@@ -116,10 +116,25 @@ def refund_record_result(*, refund_id: int, stripe_refund: dict) -> None:
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         order = Order.objects.select_for_update().get(pk=refund.order_id)
+        failed = stripe_refund.get("status") in ("failed", "canceled")
+        if refund.status == Refund.Status.SUCCEEDED and failed:
+            # Stripe accepted it, then the card's bank sent it back.
+            refund.status = Refund.Status.FAILED
+            refund.failure_message = stripe_refund.get("failure_reason") or ""
+            refund.save(update_fields=["status", "failure_message"])
+            order_refund_totals_update(order=order)
+            order_change_record(
+                order=order,
+                actor=Actor.stripe(),
+                action="refund_failed",
+                message=_("The refund of %(amount)s failed after Stripe accepted it.")
+                % {"amount": format_pence(refund.amount_pence, order.currency)},
+            )
+            return
         if refund.status != Refund.Status.PENDING:
             return
         refund.stripe_refund_id = stripe_refund["id"]
-        if stripe_refund.get("status") in ("failed", "canceled"):
+        if failed:
             refund.status = Refund.Status.FAILED
             refund.failure_message = stripe_refund.get("failure_reason") or ""
         else:
@@ -173,6 +188,8 @@ def order_refund_totals_update(*, order: Order) -> None:
     order.refunded_pence = min(refunded, order.paid_pence)
     if order.paid_pence and order.refunded_pence >= order.paid_pence:
         order.payment_status = Order.PaymentStatus.REFUNDED
+    elif order.payment_status == Order.PaymentStatus.REFUNDED:
+        order.payment_status = Order.PaymentStatus.PAID
     order.save(update_fields=["refunded_pence", "payment_status", "updated_at"])
 
 
