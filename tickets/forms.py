@@ -7,8 +7,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from events.templatetags.psdm import money
+
 from .models import Order, Ticket
-from .money import format_pence
 from .selectors import Availability
 
 QUANTITY_PREFIX = "qty_"
@@ -48,7 +49,7 @@ class ChoosePlacesForm(forms.Form):
             if not item.ticket_type.is_free:
                 label = _("%(name)s, %(price)s each") % {
                     "name": label,
-                    "price": format_pence(item.ticket_type.price_pence),
+                    "price": money(item.ticket_type.price_pence),
                 }
             self.fields[name] = forms.IntegerField(
                 label=escape(label),

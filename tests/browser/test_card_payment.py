@@ -19,7 +19,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.browser
 
-PAID_LABEL = "Supplier, £95.00 each"
+PAID_LABEL = "Supplier, £95 each"
 CARD = "By debit or credit card now"
 INVOICE = "By invoice, with a purchase order if you need one"
 NOT_PAID = (
