@@ -140,3 +140,21 @@ def post_webhook(client, fake, event: dict, *, secret: str | None = None):
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=fake.sign(payload, secret=secret),
     )
+
+
+def paid_by_card(event: Event, ticket_type: TicketType, fake, count: int = 1):
+    """An order paid by card the real way: held, a Checkout Session created
+    on the fake Stripe, paid there, and the session synced back."""
+    from tickets.services import Actor, checkout_session_sync, checkout_start
+
+    order = book(event, ticket_type, count=count, payment_method="card")
+    checkout_start(order_id=order.pk, success_url="http://x/s", cancel_url="http://x/c")
+    order.refresh_from_db()
+    fake.complete(order.stripe_session_id, send_webhook=False)
+    checkout_session_sync(
+        order_id=order.pk,
+        session=fake.sessions[order.stripe_session_id],
+        actor=Actor.stripe(),
+    )
+    order.refresh_from_db()
+    return order

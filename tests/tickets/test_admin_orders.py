@@ -11,13 +11,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from tests.conftest import billing, book
+from tests.conftest import billing, book, paid_by_card
 from tickets.models import Order, OrderChange, Refund, StripeEvent, Ticket
 from tickets.selectors import event_availability
 from tickets.services import (
     Actor,
-    checkout_session_sync,
-    checkout_start,
     order_cancel,
 )
 
@@ -58,20 +56,7 @@ def invoice_order(event, ticket_type, count=2, **billing_overrides):
 
 def card_paid_order(event, ticket_type, fake_stripe, count=2):
     """Book by card and pay on the fake Stripe, as the buyer would."""
-    order = book(event, ticket_type, count=count, payment_method="card")
-    checkout_start(
-        order_id=order.pk,
-        success_url="http://x/s?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://x/c",
-    )
-    order.refresh_from_db()
-    fake_stripe.complete(order.stripe_session_id, send_webhook=False)
-    checkout_session_sync(
-        order_id=order.pk,
-        session=fake_stripe.sessions[order.stripe_session_id],
-        actor=Actor.stripe(),
-    )
-    order.refresh_from_db()
+    order = paid_by_card(event, ticket_type, fake_stripe, count=count)
     assert order.status == Order.Status.CONFIRMED
     assert order.payment_status == Order.PaymentStatus.PAID
     return order

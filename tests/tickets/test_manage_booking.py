@@ -5,15 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import book
+from tests.conftest import book, paid_by_card
 from tests.tickets.flow import ATTENDEE
 from tickets.models import Order, OrderChange, Ticket
 from tickets.services import (
     Actor,
     ChangeNotAllowed,
-    checkout_start,
     order_cancel,
-    payment_confirm,
 )
 
 
@@ -182,19 +180,7 @@ def test_buyers_cannot_cancel_after_the_deadline_but_organisers_can(
 def test_cancelling_a_card_order_refunds_it_in_full_through_stripe(
     client, event, paid_type, fake_stripe, django_capture_on_commit_callbacks
 ):
-    order = book(event, paid_type, count=2, payment_method="card")
-    checkout_start(order_id=order.pk, success_url="http://x/s", cancel_url="http://x/c")
-    order.refresh_from_db()
-    fake_stripe.complete(order.stripe_session_id, send_webhook=False)
-    session = fake_stripe.sessions[order.stripe_session_id]
-    payment_confirm(
-        order_id=order.pk,
-        session_id=session["id"],
-        payment_intent=session["payment_intent"],
-        amount_pence=session["amount_total"],
-        currency=session["currency"],
-        actor=Actor.stripe(),
-    )
+    order = paid_by_card(event, paid_type, fake_stripe, count=2)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(manage_url(order, "cancel/"))
@@ -215,19 +201,7 @@ def test_a_refund_stripe_refuses_stays_to_do_and_is_retried(
     from tickets.models import Refund
     from tickets.services import refund_make
 
-    order = book(event, paid_type, payment_method="card")
-    checkout_start(order_id=order.pk, success_url="http://x/s", cancel_url="http://x/c")
-    order.refresh_from_db()
-    fake_stripe.complete(order.stripe_session_id, send_webhook=False)
-    session = fake_stripe.sessions[order.stripe_session_id]
-    payment_confirm(
-        order_id=order.pk,
-        session_id=session["id"],
-        payment_intent=session["payment_intent"],
-        amount_pence=session["amount_total"],
-        currency="gbp",
-        actor=Actor.stripe(),
-    )
+    order = paid_by_card(event, paid_type, fake_stripe)
     fake_stripe.fail_next("/v1/refunds", status=500, times=1000)
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order_id=order.pk, actor=Actor.buyer())
@@ -251,19 +225,7 @@ def test_a_refund_that_fails_after_stripe_accepted_it_is_owed_again(
     from tickets.models import Refund
     from tickets.services.refunds import refund_record_result
 
-    order = book(event, paid_type, payment_method="card")
-    checkout_start(order_id=order.pk, success_url="http://x/s", cancel_url="http://x/c")
-    order.refresh_from_db()
-    fake_stripe.complete(order.stripe_session_id, send_webhook=False)
-    session = fake_stripe.sessions[order.stripe_session_id]
-    payment_confirm(
-        order_id=order.pk,
-        session_id=session["id"],
-        payment_intent=session["payment_intent"],
-        amount_pence=session["amount_total"],
-        currency="gbp",
-        actor=Actor.stripe(),
-    )
+    order = paid_by_card(event, paid_type, fake_stripe)
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order_id=order.pk, actor=Actor.buyer())
     refund = Refund.objects.get()

@@ -228,26 +228,8 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "reference",
-        "event",
-        "buyer_name",
-        "buyer_email",
-        "status",
-        "created_at",
-        "updated_at",
-        "manage_link",
-        "order_actions",
-        "payment_method",
-        "payment_status",
-        "total",
-        "paid",
-        "refunded",
-        "still_to_pay",
-        "hold_expires_at",
-        "stripe_session_id",
-        "stripe_payment_intent_id",
-    ]
+    # Everything is read-only: orders change only through the actions.
+    readonly_fields = [name for _title, opts in fieldsets for name in opts["fields"]]
 
     def get_queryset(self, request):
         live = ~Q(tickets__status=Ticket.Status.CANCELLED)
