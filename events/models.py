@@ -100,6 +100,15 @@ class Event(models.Model):
         blank=True,
         help_text=_("Bank details and payment terms printed on invoices."),
     )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("send a reminder this many days before"),
+        default=2,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Each attendee is e-mailed a reminder with their badge. 0 means no "
+            "reminder."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -150,7 +150,9 @@ EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# STARTTLS by default; EMAIL_USE_SSL=true for implicit TLS (port 465).
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Public Sector Digital Midlands <events@psdm.localhost>"
@@ -163,6 +165,14 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# The right-hand side of every Message-ID we make.
+PSDM_EMAIL_DOMAIN = env_str("PSDM_EMAIL_DOMAIN", "psdm.localhost")
+# Sending: a failed attempt is retried after 30 s, 60 s, 120 s... up to this
+# many attempts, then shown to the organiser as failed.
+PSDM_EMAIL_MAX_ATTEMPTS = env_int("PSDM_EMAIL_MAX_ATTEMPTS", 8)
+PSDM_EMAIL_RETRY_SECONDS = env_int("PSDM_EMAIL_RETRY_SECONDS", 30)
+# How long one sender owns an e-mail before the sweeper may hand it to another.
+PSDM_EMAIL_CLAIM_SECONDS = env_int("PSDM_EMAIL_CLAIM_SECONDS", 300)
 
 # Celery: with no broker configured, tasks run in-process (eagerly).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
@@ -203,6 +213,12 @@ PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
 # buyer is told the site is busy and asked to try again.
 PSDM_LOCK_TIMEOUT_MS = env_int("PSDM_LOCK_TIMEOUT_MS", 5000)
 PSDM_SITE_NAME = env_str("PSDM_SITE_NAME", "Public Sector Digital Midlands")
+# The site's public address, for links in e-mails (which have no request).
+PSDM_SITE_URL = env_str("PSDM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Badges: "a6" (A6 portrait) or "4x3" (4 x 3 inches landscape), to fit the
+# lanyard pouches bought for the event.
+PSDM_BADGE_SIZE = env_str("PSDM_BADGE_SIZE", "a6")
 
 LOGGING = {
     "version": 1,

@@ -50,7 +50,7 @@ def ticket_attendee_change(
         if not changed:
             return ticket
         try:
-            ticket.full_clean(exclude=["order", "event", "ticket_type"])
+            ticket.full_clean(exclude=["order", "event", "ticket_type", "secret"])
         except ValidationError as exc:
             raise InvalidBooking(" ".join(exc.messages)) from exc
         ticket.save()

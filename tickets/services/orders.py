@@ -244,7 +244,7 @@ def _validate(order: Order, tickets: list[Ticket], invoice: Invoice | None) -> N
     try:
         order.full_clean(exclude=["reference", "event", "secret"])
         for ticket in tickets:
-            ticket.full_clean(exclude=["order", "event", "ticket_type"])
+            ticket.full_clean(exclude=["order", "event", "ticket_type", "secret"])
         if invoice is not None:
             invoice.full_clean(exclude=["order", "number"])
     except ValidationError as exc:

@@ -15,6 +15,17 @@ from events.validators import stored_places_taken
 MAX_PLACES_PER_ORDER = 20
 
 
+class BadgeRole(models.TextChoices):
+    """The coloured band across a lanyard badge."""
+
+    ATTENDEE = "attendee", _("Attendee")
+    SPEAKER = "speaker", _("Speaker")
+    SPONSOR = "sponsor", _("Sponsor")
+    ORGANISER = "organiser", _("Organiser")
+    STAFF = "staff", _("Staff")
+    STUDENT = "student", _("Student")
+
+
 class TicketType(models.Model):
     """A kind of place (free public sector, student, paid supplier...)."""
 
@@ -51,6 +62,13 @@ class TicketType(models.Model):
         help_text=_("Hidden ticket types cannot be booked on the public site."),
     )
     position = models.PositiveIntegerField(_("order"), default=0)
+    badge_role = models.CharField(
+        _("badge role"),
+        max_length=20,
+        choices=BadgeRole.choices,
+        default=BadgeRole.ATTENDEE,
+        help_text=_("The coloured band printed on this ticket's badges."),
+    )
 
     class Meta:
         ordering = ["event", "position", "id"]
@@ -103,6 +121,12 @@ class TicketType(models.Model):
 def new_secret() -> str:
     """An unguessable token (192 bits) for links that need no log-in."""
     return secrets.token_urlsafe(24)
+
+
+def new_ticket_secret() -> str:
+    """What a badge's QR code carries: 160 random bits, 27 characters, so the
+    code stays small enough to scan at arm's length."""
+    return secrets.token_urlsafe(20)
 
 
 class Order(models.Model):
@@ -227,6 +251,11 @@ class Ticket(models.Model):
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
     access_needs = models.TextField(_("access needs"), max_length=1000, blank=True)
     dietary_needs = models.TextField(_("dietary needs"), max_length=1000, blank=True)
+    # Carried by the badge's QR code. Replaced (and the old one recorded as
+    # revoked) when the ticket is cancelled or passed to someone else.
+    secret = models.CharField(
+        _("badge code"), max_length=64, unique=True, default=new_ticket_secret
+    )
     price_pence = models.PositiveIntegerField(_("price in pence"), default=0)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
@@ -247,6 +276,28 @@ class Ticket(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class RevokedSecret(models.Model):
+    """A badge code that no longer admits anyone, kept so the door can say
+    why ("cancelled", "replaced") rather than just "unknown"."""
+
+    class Reason(models.TextChoices):
+        CANCELLED = "cancelled", _("Place cancelled")
+        TRANSFERRED = "transferred", _("Place passed to someone else")
+
+    secret = models.CharField(max_length=64, unique=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="revoked_secrets"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("revoked badge code")
+
+    def __str__(self):
+        return f"{self.get_reason_display()} ({self.revoked_at:%Y-%m-%d %H:%M})"
 
 
 class Invoice(models.Model):
