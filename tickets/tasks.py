@@ -29,3 +29,11 @@ def refund_make(self, refund_id: int) -> str:
 @shared_task(acks_late=True)
 def refunds_retry_pending() -> int:
     return refunds_retry_pending_service()
+
+
+@shared_task(acks_late=True)
+def badge_sheet_build(sheet_id: int) -> str:
+    # Idempotent: a sheet that is already built is left alone.
+    from .services.badges import badge_sheet_build as badge_sheet_build_service
+
+    return badge_sheet_build_service(sheet_id=sheet_id)
