@@ -53,6 +53,7 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
             _("Changes and cancellations"),
             {"fields": ["changes_deadline", "cancellation_deadline"]},
         ),
+        (_("E-mails"), {"fields": ["reminder_days_before"]}),
         (
             _("Invoices"),
             {

@@ -90,6 +90,7 @@ def test_organiser_creates_an_event_and_a_ticket_type(organiser_client):
             "few_places_threshold": "20",
             "is_published": "on",
             "vat_rate_percent": "20",
+            "reminder_days_before": "3",
             "speakers-TOTAL_FORMS": "0",
             "speakers-INITIAL_FORMS": "0",
         },
@@ -106,6 +107,7 @@ def test_organiser_creates_an_event_and_a_ticket_type(organiser_client):
             "max_per_order": "4",
             "position": "0",
             "is_visible": "on",
+            "badge_role": "attendee",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -141,6 +143,7 @@ def event_form_data(event) -> dict:
         "few_places_threshold": str(event.few_places_threshold),
         "is_published": "on",
         "vat_rate_percent": str(event.vat_rate_percent),
+        "reminder_days_before": str(event.reminder_days_before),
         "speakers-TOTAL_FORMS": "0",
         "speakers-INITIAL_FORMS": "0",
     }
@@ -225,6 +228,7 @@ def test_a_cap_below_places_taken_is_explained(organiser_client, event, free_typ
             "max_per_order": "10",
             "position": "0",
             "is_visible": "on",
+            "badge_role": "attendee",
         },
     )
     assert response.status_code == 200

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from . import stripe_api
-from .services import holds_expire
+from .services import holds_expire, outbox, reminders
 from .services import refund_make as refund_make_service
 from .services import refunds_retry_pending as refunds_retry_pending_service
 
@@ -37,3 +37,23 @@ def badge_sheet_build(sheet_id: int) -> str:
     from .services.badges import badge_sheet_build as badge_sheet_build_service
 
     return badge_sheet_build_service(sheet_id=sheet_id)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def email_send(self, email_id: int) -> str:
+    # Idempotent: the row is claimed before sending and a sent row is left
+    # alone. The outbox counts attempts, so Celery's retry limit is off.
+    result = outbox.email_send(email_id=email_id)
+    if result.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=result.retry_in)
+    return result.status
+
+
+@shared_task(acks_late=True)
+def emails_sweep() -> int:
+    return outbox.emails_sweep()
+
+
+@shared_task(acks_late=True)
+def reminders_send() -> int:
+    return reminders.reminders_queue()

@@ -186,12 +186,31 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# If the broker is down, a booking must not wait long for it: the e-mail is
+# already safe in the outbox, and the sweeper hands it over later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
     # Expired holds already stop counting at once; this gives their places
     # back to the pool's counter and retries refunds Stripe could not make.
     "tickets-expire-holds": {
         "task": "tickets.tasks.holds_expire_all",
         "schedule": 60.0,
+    },
+    # E-mails the broker never got (it was down), due a retry, or claimed
+    # by a worker that died.
+    "tickets-sweep-emails": {
+        "task": "tickets.tasks.emails_sweep",
+        "schedule": 60.0,
+    },
+    "tickets-send-reminders": {
+        "task": "tickets.tasks.reminders_send",
+        "schedule": 900.0,
     },
     "tickets-retry-refunds": {
         "task": "tickets.tasks.refunds_retry_pending",

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Ticket
+from ..models import RevokedSecret, Ticket
+from .badge_codes import ticket_code_revoke
 from .errors import ChangeNotAllowed, InvalidBooking
 from .history import Actor, order_change_record
+from .notify import ticket_passed_on_notify
 from .orders import AttendeeDetails
 
 
@@ -41,6 +43,7 @@ def ticket_attendee_change(
                 )
             )
         before = ticket.full_name
+        before_email = ticket.email
         changed = []
         for key, value in asdict(details).items():
             value = value.strip()
@@ -64,11 +67,19 @@ def ticket_attendee_change(
                 "fields": ", ".join(changed),
                 "name": ticket.full_name,
             }
-        order_change_record(
+        change = order_change_record(
             order=ticket.order,
             ticket=ticket,
             actor=actor,
             action="transferred" if transfer else "details_changed",
             message=message,
         )
+        if transfer:
+            ticket_code_revoke(ticket=ticket, reason=RevokedSecret.Reason.TRANSFERRED)
+            ticket_passed_on_notify(
+                ticket=ticket,
+                old_name=before,
+                old_email=before_email,
+                change_id=change.pk,
+            )
         return ticket

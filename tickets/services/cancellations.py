@@ -8,9 +8,11 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Order, Ticket
+from ..models import Order, RevokedSecret, Ticket
+from .badge_codes import ticket_code_revoke
 from .errors import BookingBusy, ChangeNotAllowed
 from .history import Actor, order_change_record
+from .notify import tickets_cancelled_notify
 from .places import is_lock_timeout, lock_timeout_set, pool_lock, tickets_release
 from .refunds import refund_request
 
@@ -108,13 +110,17 @@ def tickets_cancel(
         # An unpaid invoice is cancelled: nothing is owed any more.
         order.payment_status = Order.PaymentStatus.VOID
     order.save(update_fields=["status", "payment_status", "updated_at"])
+    for ticket in tickets:
+        ticket_code_revoke(ticket=ticket, reason=RevokedSecret.Reason.CANCELLED)
+    made = None
     if refund and order.paid_pence and price:
-        refund_request(
+        made = refund_request(
             order=order,
             amount_pence=price,
             reason=_("Places cancelled"),
             actor=actor,
         )
+    tickets_cancelled_notify(order=order, tickets=tickets, whole=whole, refund=made)
 
 
 def order_amount_due(*, order: Order) -> int:

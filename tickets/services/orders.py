@@ -24,6 +24,7 @@ from .errors import (
     SoldOut,
 )
 from .history import Actor, order_change_record
+from .notify import order_confirmed_notify
 from .places import (
     PoolFull,
     TicketTypeFull,
@@ -133,6 +134,8 @@ def order_create(
                 action="booked",
                 message=_booked_message(order, len(tickets)),
             )
+            if order.status == Order.Status.CONFIRMED:
+                order_confirmed_notify(order=order, tickets=tickets)
             # The pool last, so its lock is held for as short a time as can be.
             lock_timeout_set()
             places_take(event_id=event.pk, quantities=quantities)

@@ -21,6 +21,7 @@ from .cancellations import tickets_cancel
 from .errors import PaymentStartFailed
 from .history import Actor, order_change_record
 from .holds import order_hold_release
+from .notify import order_confirmed_notify, refund_made_notify
 from .places import (
     PoolFull,
     TicketTypeFull,
@@ -236,6 +237,7 @@ def _confirm_held(order: Order, actor: Actor, paid: str) -> Outcome:
         message=_("Paid %(amount)s by card. The places are confirmed.")
         % {"amount": paid},
     )
+    order_confirmed_notify(order=order, tickets=list(order.tickets.all()))
     return Outcome.CONFIRMED
 
 
@@ -270,6 +272,7 @@ def _confirm_late(order: Order, actor: Actor, paid: str) -> Outcome:
         )
         % {"amount": paid},
     )
+    order_confirmed_notify(order=order, tickets=list(order.tickets.all()))
     return Outcome.CONFIRMED
 
 
@@ -291,7 +294,7 @@ def stripe_refund_sync(*, refund: dict) -> Outcome:
         order = Order.objects.select_for_update().get(pk=order.pk)
         try:
             with transaction.atomic():
-                Refund.objects.create(
+                refund_row = Refund.objects.create(
                     order=order,
                     amount_pence=refund["amount"],
                     method=Refund.Method.CARD,
@@ -310,6 +313,7 @@ def stripe_refund_sync(*, refund: dict) -> Outcome:
             message=_("Refund of %(amount)s made in Stripe's dashboard.")
             % {"amount": format_pence(refund["amount"], order.currency)},
         )
+        refund_made_notify(refund=refund_row)
         if (
             order.payment_status == Order.PaymentStatus.REFUNDED
             and order.status == Order.Status.CONFIRMED

@@ -12,6 +12,7 @@ from .. import stripe_api
 from ..models import Order, Refund
 from ..money import format_pence
 from .history import Actor, order_change_record
+from .notify import refund_made_notify
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ def refund_record_result(*, refund_id: int, stripe_refund: dict) -> None:
             refund.completed_at = timezone.now()
         refund.save()
         order_refund_totals_update(order=order)
+        if refund.status == Refund.Status.SUCCEEDED:
+            refund_made_notify(refund=refund)
         order_change_record(
             order=order,
             actor=Actor.stripe(),
@@ -167,6 +170,7 @@ def refund_mark_done(*, refund_id: int, actor: Actor) -> bool:
         refund.completed_at = timezone.now()
         refund.save(update_fields=["status", "completed_at"])
         order_refund_totals_update(order=order)
+        refund_made_notify(refund=refund)
         order_change_record(
             order=order,
             actor=actor,
