@@ -11,4 +11,11 @@ no save button. Asked without an object it answers with the user's real
 permission, which is what actions and the order's buttons check.
 """
 
-from . import orders, refunds, ticket_types, tickets  # noqa: F401 - registers
+from . import (  # noqa: F401 - registers
+    badges,
+    emails,
+    orders,
+    refunds,
+    ticket_types,
+    tickets,
+)

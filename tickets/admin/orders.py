@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..invoice_pdf import invoice_pdf
 from ..models import (
+    Email,
     Invoice,
     Order,
     OrderChange,
@@ -141,6 +142,16 @@ class InvoiceInline(ReadOnlyInline, admin.StackedInline):
         )
 
 
+class EmailInline(ReadOnlyInline, admin.TabularInline):
+    model = Email
+    fk_name = "order"
+    fields = ["created_at", "kind", "to_email", "status", "attempts", "sent_at"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name_plural = _("e-mails")
+    ordering = ["created_at", "id"]
+
+
 class HistoryInline(ReadOnlyInline, admin.TabularInline):
     model = OrderChange
     fields = ["created_at", "actor", "message"]
@@ -186,7 +197,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["event"]
     view_on_site = False  # the buyer's link is on the page, with a warning
     actions = ["cancel_orders", "mark_invoices_paid"]
-    inlines = [TicketInline, InvoiceInline, RefundInline, HistoryInline]
+    inlines = [TicketInline, InvoiceInline, RefundInline, EmailInline, HistoryInline]
     fieldsets = [
         (
             None,

@@ -136,7 +136,7 @@ def confirmation(email: Email) -> Content:
             "tickets": tickets,
             "manage_url": manage,
             "invoice": getattr(order, "invoice", None),
-            "total": format_pence(order.total_pence, order.currency),
+            "total": format_pence(order.total_pence, order.currency, short=True),
         },
         attachments=[*map(_badge, tickets), _invite(order, manage)],
         qr_tickets=tickets,
@@ -194,7 +194,7 @@ def cancellation(email: Email) -> Content:
             "tickets": tickets,
             "whole": data.get("whole"),
             "attendee": data.get("attendee"),
-            "refund": format_pence(data.get("refund_pence", 0), order.currency)
+            "refund": format_pence(data.get("refund_pence", 0), order.currency, short=True)
             if data.get("refund_pence")
             else "",
             "refund_by_card": data.get("refund_method") == Refund.Method.CARD,
@@ -207,7 +207,7 @@ def cancellation(email: Email) -> Content:
 def refund(email: Email) -> Content:
     order = email.order
     made = Refund.objects.get(pk=email.data["refund_id"], order=order)
-    amount = format_pence(made.amount_pence, order.currency)
+    amount = format_pence(made.amount_pence, order.currency, short=True)
     return Content(
         subject=_("Refund of %(amount)s: %(event)s (%(reference)s)")
         % {"amount": amount, "event": order.event.name, "reference": order.reference},
@@ -228,7 +228,7 @@ def invoice(email: Email) -> Content:
         % {"number": issued.number, "event": order.event.name},
         context={
             "invoice": issued,
-            "total": format_pence(order.total_pence, order.currency),
+            "total": format_pence(order.total_pence, order.currency, short=True),
             "invoice_url": absolute(
                 reverse(
                     "tickets:invoice_pdf",
