@@ -17,7 +17,11 @@ def pdf_pages(pdf: bytes, dpi: int = 170) -> list[Image.Image]:
 
 
 def qr_texts(image: Image.Image) -> list[str]:
-    return [code.text for code in zxingcpp.read_barcodes(image) if code.valid]
+    """The QR codes in `image` in reading order: by row, then left to right
+    (codes side by side on a sheet are drawn level with each other)."""
+    codes = [code for code in zxingcpp.read_barcodes(image) if code.valid]
+    codes.sort(key=lambda c: (c.position.top_left.y // 20, c.position.top_left.x))
+    return [code.text for code in codes]
 
 
 def scan_png(png: bytes) -> list[str]:
@@ -25,5 +29,5 @@ def scan_png(png: bytes) -> list[str]:
 
 
 def scan_pdf(pdf: bytes, dpi: int = 170) -> list[str]:
-    """Every QR code on every page, in page order."""
+    """Every QR code on every page, in reading order."""
     return [text for page in pdf_pages(pdf, dpi) for text in qr_texts(page)]
