@@ -9,6 +9,7 @@ from django.utils import timezone
 from events.models import Event
 
 from .models import Order, Ticket, TicketType
+from .references import looks_like_reference
 from .stripe_api import card_payments_available
 
 
@@ -131,6 +132,8 @@ def ticket_types_by_id(*, event: Event) -> dict[int, TicketType]:
 
 
 def order_with_tickets(*, reference: str) -> Order | None:
+    if not looks_like_reference(reference):
+        return None
     return (
         Order.objects.select_related("event")
         .prefetch_related("tickets__ticket_type")
