@@ -40,6 +40,16 @@ urlpatterns = [
         views.cancel,
         name="ticket_cancel",
     ),
+    path(
+        MANAGE + "tickets/<int:ticket_id>/badge.pdf",
+        views.badge_pdf_download,
+        name="badge_pdf",
+    ),
+    path(
+        MANAGE + "tickets/<int:ticket_id>/badge.png",
+        views.badge_png_download,
+        name="badge_png",
+    ),
     path(MANAGE + "cancel/", views.cancel, name="cancel"),
     path(MANAGE + "invoice.pdf", views.invoice_download, name="invoice_pdf"),
     path(MANAGE + "payment/return/", views.payment_return, name="payment_return"),

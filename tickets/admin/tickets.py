@@ -16,6 +16,7 @@ from ..services import (
     BookingError,
     ticket_attendee_change,
 )
+from .badges import PrintBadgesAction
 from .common import (
     ATTENDEE_FIELDS,
     CANCEL_NOTES,
@@ -36,7 +37,7 @@ class OrderPaymentFilter(admin.ChoicesFieldListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(PrintBadgesAction, admin.ModelAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -80,7 +81,7 @@ class TicketAdmin(admin.ModelAdmin):
         "cancelled_at",
     ]
     list_select_related = ["order", "ticket_type__event"]
-    actions = ["cancel_places"]
+    actions = ["cancel_places", "print_badges"]
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,6 @@
 """Views: parse the request, call one service, respond."""
 
+from .badges import badge_pdf_download, badge_png_download
 from .booking import (
     attendee_details,
     availability_json,
@@ -16,6 +17,8 @@ from .payments import payment_cancel, payment_return, stripe_webhook
 __all__ = [
     "attendee_details",
     "availability_json",
+    "badge_pdf_download",
+    "badge_png_download",
     "buyer_details",
     "cancel",
     "check_answers",
