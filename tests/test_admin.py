@@ -209,6 +209,7 @@ def test_bookings_during_an_admin_save_are_kept(client, django_user_model, monke
             "max_per_order": "10",
             "position": "0",
             "is_visible": "on",
+            "badge_role": "attendee",
         },
     )
     assert response.status_code == 302
