@@ -88,6 +88,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=30.0, help="per request, s")
     p.add_argument("--max-run", type=float, default=300.0, help="whole run, s")
     p.add_argument(
+        "--broker",
+        default="memory://",
+        help="Celery broker the web processes hand e-mails to (nothing consumes "
+        "them here); e.g. redis://127.0.0.1:6379/15 to include Redis",
+    )
+    p.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/psdm_bench"
     )
     return p.parse_args()
@@ -178,6 +184,10 @@ def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECRET_KEY="bench-not-secret",
+        # As in production, a booking hands its e-mails to the queue and a
+        # worker (not measured here) sends them.
+        CELERY_BROKER_URL=args.broker,
+        CELERY_TASK_ALWAYS_EAGER="false",
     )
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),

@@ -25,8 +25,9 @@ from PIL import Image, ImageDraw, ImageFont
 from events.models import Event, Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
 
-from .models import TicketType
+from .models import BadgeRole, TicketType
 from .services import AttendeeDetails, OrderLine, SoldOut, order_create
+from .services.outbox import emails_silenced
 
 LONDON = ZoneInfo("Europe/London")
 LAUNCH_SLUG = "psdm-launch"
@@ -166,6 +167,9 @@ def _ticket_types(event: Event) -> None:
                 "max_per_order": most,
                 "position": position,
                 "is_visible": True,
+                "badge_role": BadgeRole.STUDENT
+                if name == "Student"
+                else BadgeRole.ATTENDEE,
             },
         )
 
@@ -520,12 +524,13 @@ def _book_until(event: Event, target: int) -> int:
             )
         buyer = lines[0].attendee
         try:
-            order_create(
-                event_id=event.pk,
-                buyer_name=f"{buyer.first_name} {buyer.last_name}",
-                buyer_email=buyer.email,
-                lines=lines,
-            )
+            with emails_silenced():
+                order_create(
+                    event_id=event.pk,
+                    buyer_name=f"{buyer.first_name} {buyer.last_name}",
+                    buyer_email=buyer.email,
+                    lines=lines,
+                )
         except SoldOut:
             break
         booked += size

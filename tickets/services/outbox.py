@@ -16,6 +16,8 @@ which mail clients show once.
 
 import logging
 import smtplib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +32,19 @@ logger = logging.getLogger(__name__)
 
 Status = Email.Status
 
+_silenced = ContextVar("psdm_emails_silenced", default=False)
+
+
+@contextmanager
+def emails_silenced():
+    """Write no e-mails inside this block: for demo data, whose made-up
+    people must not be mailed."""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
+
 
 def email_queue(
     *,
@@ -41,9 +56,11 @@ def email_queue(
     ticket=None,
     broadcast=None,
     data: dict | None = None,
-) -> Email:
+) -> Email | None:
     """Write an e-mail to the outbox inside the caller's transaction. The
     same `key` twice is one e-mail: the second call returns the first row."""
+    if _silenced.get():
+        return None
     email, created = Email.objects.get_or_create(
         key=key,
         defaults={
