@@ -92,7 +92,8 @@ class SmtpSink:
     `refuse("DATA", TRY_LATER, times=2)` answers the next two DATA commands
     with that reply (`times=None`: every one); `stall("RCPT", 30)` makes the
     next RCPT wait 30 s (or until the client hangs up, or `release()`)
-    before it is answered. Commands are MAIL, RCPT and DATA.
+    before it is answered, as usual or with `reply=`. Commands are MAIL,
+    RCPT and DATA.
     """
 
     def __init__(self):
@@ -126,8 +127,16 @@ class SmtpSink:
     def refuse(self, command: str, reply: str, *, times: int | None = 1) -> None:
         self._add(command, _Rule(reply, 0.0, times))
 
-    def stall(self, command: str, seconds: float, *, times: int | None = 1) -> None:
-        self._add(command, _Rule(None, seconds, times))
+    def stall(
+        self,
+        command: str,
+        seconds: float,
+        *,
+        reply: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the command only after `seconds` (with `reply`, if given)."""
+        self._add(command, _Rule(reply, seconds, times))
 
     def _add(self, command: str, rule: _Rule) -> None:
         with self._lock:

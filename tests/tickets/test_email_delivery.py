@@ -395,3 +395,41 @@ def test_a_mail_server_that_always_says_try_later_fails_after_the_last_attempt(
     assert "451" in email.last_error and "try again later" in email.last_error
     assert live.sink.messages == []
     assert outbox.emails_sweep(grace_seconds=0) == 0  # failed is not retried
+
+
+@pytest.mark.parametrize("late_reply", [TRY_LATER, NO_MAILBOX])
+def test_a_sender_that_outlived_its_claim_does_not_undo_the_send_after_it(
+    live, event, free_type, dead_broker, settings, late_reply
+):
+    """A sender stuck past its claim is replaced and the e-mail is sent; the
+    stuck sender's failure, when it comes, leaves the e-mail sent (not queued
+    to go again, nor shown as failed)."""
+    settings.PSDM_EMAIL_CLAIM_SECONDS = 1
+    with celery_broker(dead_broker):
+        order = book_own_place(event, free_type)
+    email = row(order)
+    live.sink.stall("RCPT", 2.5, reply=late_reply)
+    stuck: list = []
+
+    def send() -> None:
+        try:
+            stuck.append(outbox.email_send(email_id=email.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    wait_until(live.sink.stalling.is_set, 10, what="the first sender to be stuck")
+    email.refresh_from_db()
+    claimed_until = email.claimed_until
+    wait_until(lambda: time.time() > claimed_until.timestamp() + 0.1, 5)
+    assert outbox.email_send(email_id=email.pk).status == Email.Status.SENT
+    thread.join(timeout=20)
+
+    assert stuck[0].retry_in is None
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Email.Status.SENT, 2)
+    assert outbox.emails_sweep(grace_seconds=0) == 0
+    assert outbox.email_send(email_id=email.pk).status == Email.Status.SENT
+    assert len(live.sink.messages) == 1
+    assert live.sink.messages[0].message_id == email.message_id

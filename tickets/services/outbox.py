@@ -134,24 +134,35 @@ def email_send(*, email_id: int) -> SendResult:
 
 def _attempt_failed(email: Email, exc: Exception) -> SendResult:
     error = f"{type(exc).__name__}: {exc}"[:500]
+    # Only while the claim is still ours: a sender stuck past its claim may
+    # have been replaced by one that sent the e-mail, which must stay sent.
+    ours = Email.objects.filter(
+        pk=email.pk, status=Status.SENDING, claimed_until=email.claimed_until
+    )
     permanent = not is_transient(exc) or email.attempts >= (
         settings.PSDM_EMAIL_MAX_ATTEMPTS
     )
     if permanent:
+        if not ours.update(status=Status.FAILED, claimed_until=None, last_error=error):
+            return _lost_claim(email, error)
         logger.error("E-mail %s failed for good: %s", email.pk, error)
-        Email.objects.filter(pk=email.pk).update(
-            status=Status.FAILED, claimed_until=None, last_error=error
-        )
         return SendResult(status=Status.FAILED)
     delay = min(settings.PSDM_EMAIL_RETRY_SECONDS * 2 ** (email.attempts - 1), 3600)
-    logger.warning("E-mail %s not sent (%s); retrying in %s s", email.pk, error, delay)
-    Email.objects.filter(pk=email.pk).update(
+    if not ours.update(
         status=Status.QUEUED,
         claimed_until=None,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         last_error=error,
-    )
+    ):
+        return _lost_claim(email, error)
+    logger.warning("E-mail %s not sent (%s); retrying in %s s", email.pk, error, delay)
     return SendResult(status=Status.QUEUED, retry_in=delay)
+
+
+def _lost_claim(email: Email, error: str) -> SendResult:
+    logger.warning("E-mail %s: claimed by another sender; ignored %s", email.pk, error)
+    status = Email.objects.filter(pk=email.pk).values_list("status", flat=True)
+    return SendResult(status=status.first() or "missing")
 
 
 def is_transient(exc: Exception) -> bool:
