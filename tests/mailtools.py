@@ -45,6 +45,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: have the kernel kill this child when the process that started
+    it dies, so a killed test run leaves no worker or redis-server behind."""
+    try:
+        import ctypes
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(set_parent_death_signal, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def wait_until(check, timeout: float, interval: float = 0.05, what: str = ""):
     """Call `check` until it returns something true; return that, or fail."""
     deadline = time.monotonic() + timeout
@@ -277,6 +290,7 @@ class RedisServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in the terminal is for pytest
+            preexec_fn=_die_with_parent,
         )
         log.close()
         wait_until(self.ping, timeout, what=f"redis-server on port {self.port}")
@@ -395,6 +409,7 @@ class CeleryWorker:
             stdout=fd,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         os.close(fd)
         try:
