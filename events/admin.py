@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import CounterSafeAdminMixin
@@ -27,7 +29,7 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
     list_filter = ["is_published", "starts_at"]
     search_fields = ["name", "slug", "venue_name"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["places_taken", "created_at", "updated_at"]
+    readonly_fields = ["places_taken", "attendee_tools", "created_at", "updated_at"]
     date_hierarchy = "starts_at"
     inlines = [SpeakerInline]
     fieldsets = [
@@ -53,7 +55,10 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
             _("Changes and cancellations"),
             {"fields": ["changes_deadline", "cancellation_deadline"]},
         ),
-        (_("E-mails"), {"fields": ["reminder_days_before"]}),
+        (
+            _("Attendees: e-mails and badges"),
+            {"fields": ["reminder_days_before", "attendee_tools"]},
+        ),
         (
             _("Invoices"),
             {
@@ -72,6 +77,20 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
             {"fields": ["created_at", "updated_at"], "classes": ["collapse"]},
         ),
     ]
+
+    @admin.display(description=_("tools"))
+    def attendee_tools(self, event):
+        if event.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}?event={}">{}</a> · <a href="{}?event={}">{}</a>',
+            reverse("admin:tickets_broadcast_add"),
+            event.pk,
+            _("Message everyone with a place"),
+            reverse("admin:tickets_badgesheet_print"),
+            event.pk,
+            _("Print all badges"),
+        )
 
     @admin.display(description=_("places left"))
     def places_left(self, event):

@@ -254,3 +254,18 @@ def test_a_booking_racing_the_organiser_gives_a_message(
     assert "That change was not saved" in response.content.decode()
     event.refresh_from_db()
     assert event.capacity == 250
+
+
+def test_the_event_page_links_to_messaging_attendees_and_printing_badges(
+    organiser_client, event
+):
+    page = organiser_client.get(
+        reverse("admin:events_event_change", args=[event.pk])
+    ).content.decode()
+    message_url = f"{reverse('admin:tickets_broadcast_add')}?event={event.pk}"
+    assert f'href="{message_url}"' in page
+    assert (
+        f'href="{reverse("admin:tickets_badgesheet_print")}?event={event.pk}"' in page
+    )
+    form = organiser_client.get(message_url).content.decode()
+    assert f'<option value="{event.pk}" selected>' in form
