@@ -15,6 +15,7 @@ before it sets Django up.
 import asyncio
 import email
 import email.policy
+import logging
 import os
 import re
 import shutil
@@ -124,6 +125,7 @@ class SmtpSink:
     def start(self) -> "SmtpSink":
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line a command
         self.port = free_port()
         self.controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10
@@ -503,10 +505,16 @@ def celery_broker(url: str):
     from psdm.celery import app
 
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    # Celery reads the broker from this variable, when set, before its conf.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
     try:
         app.conf.update(broker_url=url, task_always_eager=False)
+        if saved_env is not None:
+            os.environ["CELERY_BROKER_URL"] = url
         _reset_pools(app)
         yield app
     finally:
         app.conf.update(saved)
+        if saved_env is not None:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         _reset_pools(app)
