@@ -194,7 +194,9 @@ def cancellation(email: Email) -> Content:
             "tickets": tickets,
             "whole": data.get("whole"),
             "attendee": data.get("attendee"),
-            "refund": format_pence(data.get("refund_pence", 0), order.currency, short=True)
+            "refund": format_pence(
+                data.get("refund_pence", 0), order.currency, short=True
+            )
             if data.get("refund_pence")
             else "",
             "refund_by_card": data.get("refund_method") == Refund.Method.CARD,

@@ -17,7 +17,9 @@ from .orders import Order, Ticket
 class Broadcast(models.Model):
     """A message the organiser sends to everyone with a confirmed place."""
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="broadcasts")
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="broadcasts"
+    )
     subject = models.CharField(_("subject"), max_length=150)
     body = models.TextField(_("message"), max_length=10000)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
