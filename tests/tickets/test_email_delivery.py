@@ -262,6 +262,31 @@ def test_booking_while_the_broker_is_unreachable_saves_the_email_for_the_sweeper
     assert outbox.emails_sweep(grace_seconds=0) == 0  # nothing left to hand over
 
 
+def test_a_broker_restarted_empty_loses_no_email(live, event, free_type):
+    """Redis stops (its queue is not saved) while a booking is made and comes
+    back empty: the worker reconnects and the sweeper hands the e-mail over."""
+    live.broker.stop()
+    try:
+        started = time.monotonic()
+        order = book_own_place(event, free_type)
+        took = time.monotonic() - started
+    finally:
+        live.broker.start()
+
+    assert took < 5
+    email = row(order)
+    assert (email.status, email.attempts) == (Email.Status.QUEUED, 0)
+    assert live.broker.queue_length() == 0
+    assert outbox.emails_sweep(grace_seconds=0) == 1
+
+    (received,) = live.sink.wait_for(1, timeout=30)
+    wait_for_status(email, Email.Status.SENT)
+    live.worker.wait_idle()
+    assert received.message_id == email.message_id
+    assert len(live.sink.messages) == 1
+    assert email.attempts == 1
+
+
 def test_a_mail_server_saying_try_later_twice_gets_the_email_on_the_third_attempt(
     live, event, free_type
 ):
