@@ -118,8 +118,14 @@ def test_manage_my_booking(page: Page, event, free_type):
                 f"Change details for {ticket.full_name}",
                 f"Pass to someone else ({ticket.full_name}'s place)",
                 f"Cancel {ticket.full_name}'s place",
+                f"Download badge for {ticket.full_name} (PDF)",
+                f"Download badge for {ticket.full_name} (PNG)",
             ]
         )
+    # Grace's badge downloads as a file named after her.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download badge for Grace Hopper (PDF)").click()
+    assert download.value.suggested_filename == "badge-hopper.pdf"
 
     # 1. Change Grace's details with the keyboard alone.
     change = page.get_by_role("link", name="Change details for Grace Hopper")
