@@ -74,6 +74,12 @@ def test_print_all_badges_for_an_event(
     assert 'id="badge-download" hidden' not in page
 
 
+def test_the_event_page_link_chooses_the_event(organiser_client, event):
+    make_event(slug="other", name="Other event")
+    form = organiser_client.get(PRINT, {"event": event.pk}).content.decode()
+    assert f'<option value="{event.pk}" selected>' in form
+
+
 def test_printing_an_event_with_no_confirmed_places_says_so(organiser_client):
     empty = make_event(slug="empty", name="Empty event")
     response = organiser_client.post(PRINT, {"event": empty.pk})

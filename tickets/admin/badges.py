@@ -142,7 +142,11 @@ class BadgeSheetAdmin(admin.ModelAdmin):
         """Pick an event and print a badge for each of its confirmed places."""
         if not can_print_badges(request):
             raise PermissionDenied
-        form = PrintForm(request.POST if request.method == "POST" else None)
+        form = PrintForm(
+            request.POST if request.method == "POST" else None,
+            # The event's own admin page links here with ?event=<id>.
+            initial={"event": request.GET.get("event")},
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 sheet = badge_sheet_request(
