@@ -245,6 +245,18 @@ def test_first_name_is_the_largest_text_then_the_last_name(size):
     assert order.index("event_name") < order.index("date_text")
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_a_short_surname_is_never_bigger_than_a_long_first_name(size):
+    badge = badge_layout(
+        data(first_name="Maximilianus-Alexandrinus", last_name="Ng"), size
+    )
+    lines = _by_field(badge)
+    first_size = lines["first_name"][0].size
+    [last] = lines["last_name"]
+    assert last.text == "Ng" and last.size <= first_size
+    assert first_size < 26  # shrunk (4 x 3) or wrapped (A6) below the surname's size
+
+
 def test_a_word_too_long_for_a_line_is_hyphenated():
     """A surname too long for the line is broken, with a hyphen, not cut."""
     name = "Wolfeschlegelsteinhausenbergerdorff"

@@ -4,7 +4,7 @@ The geometry of each badge size is worked out once; `badge_layout` places
 one attendee's text in it. Both renderers (PDF and PNG) only draw what this
 returns, so the two look the same."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from django.conf import settings
@@ -253,12 +253,19 @@ def badge_layout(data: BadgeData, size: str | None = None) -> Badge:
     band, ink = ROLE_COLOURS.get(data.role, ROLE_COLOURS["attendee"])
     label = _label(geo, data, ink)
     lines: list[Line] = []
+    largest = None  # the first name's size: nothing else may be bigger
     for region in geo.regions:
         blocks = []
         for field in region.fields:
             text = clean(getattr(data, field.name))
-            if text:
-                blocks.append((field, _fit(field, region.box, text)))
+            if not text:
+                continue
+            if largest is not None and field.max_size > largest:
+                field = replace(field, max_size=max(largest, field.min_size))
+            fitted = _fit(field, region.box, text)
+            if field.name == "first_name":
+                largest = fitted.size
+            blocks.append((field, fitted))
         total = sum(fitted.height + field.gap_after for field, fitted in blocks)
         if blocks:
             total -= blocks[-1][0].gap_after
