@@ -13,6 +13,7 @@ from tests.conftest import attendee, book, make_event, make_ticket_type
 from tests.tickets.scan import pdf_pages, scan_pdf
 from tickets import tasks
 from tickets.badges import BadgeData, badge_sheet_pdf, geometry
+from tickets.badges.pdf import sheet_layout
 from tickets.models import BadgeSheet
 from tickets.services import OrderLine, order_cancel, order_create
 from tickets.services.badges import (
@@ -107,41 +108,40 @@ def test_sheet_reports_progress_every_ten_badges_and_at_the_end():
     assert calls == [(10, 25), (20, 25), (25, 25)]
 
 
-def test_4x3_sheet_has_cut_marks_in_the_margins_at_every_cut():
+@pytest.mark.parametrize("size,columns,rows", [("a6", 2, 2), ("4x3", 2, 3)])
+def test_sheets_have_cut_marks_in_the_margins_at_every_cut(size, columns, rows):
     """Marks in line with each cut, in the margins and short of the badge."""
     dpi = 200
-    [page] = pdf_pages(badge_sheet_pdf([data("A", "B")] * 6, size="4x3"), dpi=dpi)
+    badges = [data("A", "B")] * (columns * rows)
+    [page] = pdf_pages(badge_sheet_pdf(badges, size=size), dpi=dpi)
     page = page.convert("L")
-    geo = geometry("4x3")
-    scale = dpi / 72
-    margin_x = (A4[0] - 2 * geo.width) / 2
-    margin_y = (A4[1] - 3 * geo.height) / 2
+    geo = geometry(size)
+    scale, margin_x, margin_y = sheet_layout(geo)
+    width, height = geo.width * scale, geo.height * scale
+    assert margin_x >= 8 * mm - 0.01 and margin_y >= 8 * mm - 0.01
+    assert scale > 0.9  # still nearly full size
+    px = dpi / 72
 
     def dark(x, y) -> bool:
         # The darkest pixel across a line 1 pixel either side of (x, y).
-        px, py = round(x * scale), round(y * scale)
+        cx, cy = round(x * px), round(y * px)
         around = [
-            page.getpixel((px + dx, py + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+            page.getpixel((cx + dx, cy + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1)
         ]
         return min(around) < 160
 
-    for i in range(3):  # the vertical cuts: marks above and below the badges
-        x = margin_x + i * geo.width
+    for i in range(columns + 1):  # the vertical cuts: marks above and below
+        x = margin_x + i * width
         above, below = margin_y - 3 * mm, A4[1] - margin_y + 3 * mm
         assert dark(x, above) and dark(x, below)
         assert not dark(x + 3 * mm, above)
-        assert not dark(x, margin_y / 3)  # marks are short
-    for j in range(4):  # the horizontal cuts: marks left and right
-        y = margin_y + j * geo.height
-        assert dark(margin_x * 0.6, y) and dark(A4[0] - margin_x * 0.6, y)
-    assert not dark(margin_x * 0.6, margin_y + geo.height / 2)
+    for j in range(rows + 1):  # the horizontal cuts: marks left and right
+        y = margin_y + j * height
+        assert dark(margin_x - 3 * mm, y) and dark(A4[0] - margin_x + 3 * mm, y)
+    assert not dark(margin_x - 3 * mm, margin_y + height / 2)
 
 
-def test_a6_sheet_fills_the_page():
-    """Four A6 badges are exactly A4's width: each sits in its quarter."""
-    geo = geometry("a6")
-    assert 2 * geo.width == pytest.approx(A4[0], abs=0.5)
-    assert 2 * geo.height <= A4[1]
+def test_a_sheet_of_a6_badges_prints_four_that_scan():
     pdf = badge_sheet_pdf([data("A", f"B{i}", f"c{i}") for i in range(4)], size="a6")
     assert len(pdf_pages(pdf, dpi=50)) == 1
     assert scan_pdf(pdf, dpi=150) == ["c0", "c1", "c2", "c3"]

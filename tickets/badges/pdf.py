@@ -22,6 +22,25 @@ PROGRESS_EVERY = 10  # badges between two on_progress calls
 MARK_GAP = 1 * mm
 MARK_LENGTH = 6 * mm
 MARK_MIN_MARGIN = 2 * mm
+# On print sheets, badges are scaled down just enough to leave this margin
+# all round: office printers cannot print to the edge of the paper, and the
+# cut marks need somewhere to go. Four A6 badges would otherwise fill A4
+# exactly. A slightly smaller card still fits the pouch it was sized for.
+SHEET_MARGIN = 8 * mm
+
+
+def sheet_layout(geo) -> tuple[float, float, float]:
+    """(scale, margin_x, margin_y) of badges on an A4 print sheet."""
+    page_width, page_height = A4
+    columns, rows = geo.sheet_columns, geo.sheet_rows
+    scale = min(
+        1.0,
+        (page_width - 2 * SHEET_MARGIN) / (columns * geo.width),
+        (page_height - 2 * SHEET_MARGIN) / (rows * geo.height),
+    )
+    margin_x = (page_width - columns * geo.width * scale) / 2
+    margin_y = (page_height - rows * geo.height * scale) / 2
+    return scale, margin_x, margin_y
 
 
 def _canvas(out, pagesize, title: str) -> Canvas:
@@ -87,20 +106,24 @@ def badge_sheet_pdf(
     total = len(datas)
     page_width, page_height = A4
     columns, rows = geo.sheet_columns, geo.sheet_rows
-    margin_x = (page_width - columns * geo.width) / 2
-    margin_y = (page_height - rows * geo.height) / 2
+    scale, margin_x, margin_y = sheet_layout(geo)
+    width, height = geo.width * scale, geo.height * scale
     per_page = columns * rows
     out = io.BytesIO()
     canvas = _canvas(out, A4, "Badges")
     for index, data in enumerate(datas):
         slot = index % per_page
         column, row = slot % columns, slot // columns
-        left = margin_x + column * geo.width
-        top = page_height - margin_y - row * geo.height
-        draw_badge(canvas, badge_layout(data, geo.name), left, top)
+        canvas.saveState()
+        canvas.translate(
+            margin_x + column * width, page_height - margin_y - (row + 1) * height
+        )
+        canvas.scale(scale, scale)
+        draw_badge(canvas, badge_layout(data, geo.name), 0, geo.height)
+        canvas.restoreState()
         done = index + 1
         if slot == per_page - 1 or done == total:
-            _cut_marks(canvas, geo, margin_x, margin_y)
+            _cut_marks(canvas, geo, scale, margin_x, margin_y)
             canvas.showPage()
         if on_progress and (done % PROGRESS_EVERY == 0 or done == total):
             on_progress(done, total)
@@ -112,9 +135,10 @@ def badge_sheet_pdf(
     return out.getvalue()
 
 
-def _cut_marks(canvas: Canvas, geo, margin_x: float, margin_y: float) -> None:
-    """Short lines in the page margins, in line with every cut. A6 badges
-    fill an A4 page (2 x 105 mm wide), leaving no margin for any."""
+def _cut_marks(
+    canvas: Canvas, geo, scale: float, margin_x: float, margin_y: float
+) -> None:
+    """Short lines in the page margins, in line with every cut."""
     page_width, page_height = A4
     columns, rows = geo.sheet_columns, geo.sheet_rows
     canvas.setStrokeColor(HexColor("#000000"))
@@ -122,14 +146,14 @@ def _cut_marks(canvas: Canvas, geo, margin_x: float, margin_y: float) -> None:
     if margin_y >= MARK_MIN_MARGIN:
         length = min(MARK_LENGTH, margin_y - MARK_GAP)
         for i in range(columns + 1):
-            x = margin_x + i * geo.width
+            x = margin_x + i * geo.width * scale
             bottom, top = margin_y, page_height - margin_y
             canvas.line(x, bottom - MARK_GAP, x, bottom - MARK_GAP - length)
             canvas.line(x, top + MARK_GAP, x, top + MARK_GAP + length)
     if margin_x >= MARK_MIN_MARGIN:
         length = min(MARK_LENGTH, margin_x - MARK_GAP)
         for j in range(rows + 1):
-            y = margin_y + j * geo.height
+            y = margin_y + j * geo.height * scale
             left, right = margin_x, page_width - margin_x
             canvas.line(left - MARK_GAP, y, left - MARK_GAP - length, y)
             canvas.line(right + MARK_GAP, y, right + MARK_GAP + length, y)
