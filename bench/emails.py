@@ -193,13 +193,13 @@ def emails_bench(count: int = 250, *, concurrency: int = 4) -> dict:
         raise
     finally:
         worker.stop()
-        redis.stop()
+        redis.close()
         sink.stop()
     rows = Email.objects.filter(pk__in=ids)
     expected = {email.message_id for email in rows}
     message_ids = [message.message_id for message in received]
     sent = rows.filter(status=Email.Status.SENT).count()
-    os.unlink(worker.logfile)
+    worker.close()
     return {
         "emails": count,
         f"emails_{count}_seconds": round(seconds, 2),

@@ -308,6 +308,11 @@ class RedisServer:
                 self.proc.wait()
         self.proc = None
 
+    def close(self) -> None:
+        """Stop it and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def command(self, *args: str) -> bytes:
         """Send one command; return the raw first line of the reply."""
         payload = f"*{len(args)}\r\n" + "".join(
@@ -421,9 +426,10 @@ class CeleryWorker:
                 interval=0.1,
                 what="the Celery worker to be ready",
             )
-        except TimeoutError:
+        except TimeoutError as exc:
             self.stop()
-            raise
+            message = f"the Celery worker is not ready; see {self.logfile}"
+            raise TimeoutError(message) from exc
         if self.proc.poll() is not None:
             raise RuntimeError(f"the Celery worker exited:\n{self.log()[-3000:]}")
         return self
@@ -445,6 +451,12 @@ class CeleryWorker:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def close(self) -> None:
+        """Stop it and delete its log."""
+        self.stop()
+        if self.logfile:
+            Path(self.logfile).unlink(missing_ok=True)
 
     def log(self) -> str:
         try:

@@ -44,19 +44,21 @@ class Workers:
     def __init__(self, **options):
         self.options = options
         self.current: CeleryWorker | None = None
+        self.started: list[CeleryWorker] = []
 
     def start(self) -> CeleryWorker:
-        self.current = CeleryWorker(**self.options).start()
-        return self.current
+        self.current = CeleryWorker(**self.options)
+        self.started.append(self.current)
+        return self.current.start()
 
     def ensure(self) -> CeleryWorker:
         if self.current is None or not self.current.alive:
             self.start()
         return self.current
 
-    def stop(self) -> None:
-        if self.current is not None:
-            self.current.stop()
+    def close(self) -> None:
+        for worker in self.started:
+            worker.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +70,11 @@ def sink():
 
 @pytest.fixture(scope="module")
 def broker():
-    redis = RedisServer().start()
-    yield redis
-    redis.stop()
+    redis = RedisServer()
+    try:
+        yield redis.start()
+    finally:
+        redis.close()
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +85,11 @@ def workers(django_db_setup, sink, broker):
         smtp_port=sink.port,
         env={"PSDM_EMAIL_MAX_ATTEMPTS": str(MAX_ATTEMPTS)},
     )
-    workers.start()
-    yield workers
-    workers.stop()
+    try:
+        workers.start()
+        yield workers
+    finally:
+        workers.close()
 
 
 @dataclass
