@@ -339,7 +339,7 @@ def test_the_send_service_called_twice_at_once_and_again_sends_one_message(
     with celery_broker(dead_broker):
         order = book_own_place(event, free_type)
     email = row(order)
-    live.sink.stall("RCPT", 1.0)
+    live.sink.stall("RCPT", 30)  # the first to claim it waits here
     barrier = threading.Barrier(2)
     results: list = []
 
@@ -353,6 +353,9 @@ def test_the_send_service_called_twice_at_once_and_again_sends_one_message(
     threads = [threading.Thread(target=send) for _ in range(2)]
     for thread in threads:
         thread.start()
+    wait_until(live.sink.stalling.is_set, 20, what="the first to be mid-send")
+    wait_until(lambda: results, 20, what="the second sender to give up")
+    live.sink.release()
     for thread in threads:
         thread.join(timeout=30)
 
@@ -439,7 +442,7 @@ def test_a_sender_that_outlived_its_claim_does_not_undo_the_send_after_it(
     with celery_broker(dead_broker):
         order = book_own_place(event, free_type)
     email = row(order)
-    live.sink.stall("RCPT", 2.5, reply=late_reply)
+    live.sink.stall("RCPT", 30, reply=late_reply)
     stuck: list = []
 
     def send() -> None:
@@ -455,6 +458,7 @@ def test_a_sender_that_outlived_its_claim_does_not_undo_the_send_after_it(
     claimed_until = email.claimed_until
     wait_until(lambda: time.time() > claimed_until.timestamp() + 0.1, 5)
     assert outbox.email_send(email_id=email.pk).status == Email.Status.SENT
+    live.sink.release()  # now the first sender's attempt fails
     thread.join(timeout=20)
 
     assert stuck[0].retry_in is None
