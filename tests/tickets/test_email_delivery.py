@@ -107,6 +107,8 @@ class Live:
 def live(workers, sink, broker, settings):
     """This process sends tasks to the private broker (not eagerly) and mail,
     when it sends any itself, to the sink; a worker is running."""
+    if not broker.ping():  # a test that stopped it failed half-way
+        broker.start()
     workers.ensure()
     sink.reset()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
