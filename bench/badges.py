@@ -18,8 +18,10 @@ Run from the repository root (nothing else needs to be running):
    places, drawing the sorted A4 sheet with cut marks, storing the PDF and
    its progress in the database. The sheet's QR codes are then spot-checked
    with zxing-cpp.
-4. ``emails_250_seconds``: see ``emails_250_seconds()`` below; null until the
-   e-mail work fills it in.
+4. ``emails_250_seconds``: ``--emails`` (250) booking confirmations sent by
+   a real Celery worker (prefork, 4 processes) on a private redis-server into
+   a local SMTP server (bench/emails.py; needs redis-server installed).
+   ``--emails 0`` skips it.
 5. Prints ONE JSON line on stdout (progress on stderr).
 
 Exits 0 if the sheet was built, has every badge, and took under
@@ -93,6 +95,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--badges", type=int, default=250)
     p.add_argument("--size", choices=["a6", "4x3"], default="a6")
     p.add_argument("--target", type=float, default=5.0, help="sheet, seconds")
+    p.add_argument("--emails", type=int, default=250, help="0 skips the e-mails")
     return p.parse_args()
 
 
@@ -230,10 +233,16 @@ def spot_check(pdf: bytes, event) -> int:
     return sum(1 for code in zxingcpp.read_barcodes(image) if code.text in secrets)
 
 
-def emails_250_seconds(event) -> float | None:
-    """Seconds to send every attendee of `event` their e-mail with its
-    badge QR code. Left for the e-mail work to write; None until then."""
-    return None
+def emails_250_seconds(count: int) -> float | None:
+    """Seconds for a real Celery worker to send `count` booking
+    confirmations (badge PDF, inline QR code, .ics) into a local SMTP
+    server: bench/emails.py, on this benchmark's database."""
+    from emails import emails_bench  # bench/emails.py, beside this script
+
+    result = emails_bench(count)
+    if not result["all_received_once"]:
+        raise SystemExit(f"e-mails lost or doubled: {result}")
+    return result[f"emails_{count}_seconds"]
 
 
 def main() -> int:
@@ -247,7 +256,8 @@ def main() -> int:
         log("building the print sheet")
         seconds, sheet = sheet_seconds(event)
         on_first_page = spot_check(sheet.pop("pdf"), event)
-        emails = emails_250_seconds(event)
+        log(f"sending {args.emails} confirmation e-mails through a real worker")
+        emails = emails_250_seconds(args.emails) if args.emails else None
     result = {
         "size": args.size,
         "badge_png_ms": png_ms,
