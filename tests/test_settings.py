@@ -65,3 +65,14 @@ def test_uploaded_logos_are_served(client, settings, tmp_path):
     response = client.get("/media/logo.png")
     assert response.status_code == 200
     assert client.get("/media/../settings.py").status_code in (400, 404)
+
+
+def test_deploy_check_warns_when_an_e_mail_claim_is_shorter_than_a_send(settings):
+    from tickets.checks import email_claim_outlasts_a_send
+
+    settings.EMAIL_TIMEOUT = 20
+    settings.PSDM_EMAIL_CLAIM_SECONDS = 300
+    assert email_claim_outlasts_a_send() == []
+    settings.PSDM_EMAIL_CLAIM_SECONDS = 120
+    (warning,) = email_claim_outlasts_a_send()
+    assert warning.id == "tickets.W001" and "at least 150" in warning.hint

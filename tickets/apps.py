@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from events.extensions import register_event_context
 
+        from . import checks  # noqa: F401 - registers
         from .selectors import event_page_context
 
         register_event_context(event_page_context)
