@@ -158,3 +158,15 @@ def paid_by_card(event: Event, ticket_type: TicketType, fake, count: int = 1):
     )
     order.refresh_from_db()
     return order
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """send(fn, ...) runs fn as if its transaction committed, so the e-mails
+    (and other on-commit work) it causes go out, in-process."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run

@@ -25,17 +25,6 @@ def site_url(settings):
     settings.PSDM_SITE_URL = SITE
 
 
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    """Run `fn` in a transaction that commits, so its e-mails go out."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def sent_to(address: str) -> list:
     return [m for m in mail.outbox if any(address in to for to in m.to)]
 

@@ -13,15 +13,6 @@ from tickets.services import Actor, order_cancel
 from tickets.services.reminders import broadcast_send, reminders_queue
 
 
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def booked_days_ago(order, days: float) -> None:
     Ticket.objects.filter(order=order).update(
         created_at=timezone.now() - timedelta(days=days)
