@@ -295,3 +295,33 @@ def test_every_message_has_its_own_stable_message_id(event, free_type, send):
     assert all(i.startswith("<") and i.endswith("@psdm.localhost>") for i in ids)
     assert sorted(ids) == sorted(e.message_id for e in Email.objects.all())
     assert all(e.sent_at <= timezone.now() for e in Email.objects.all())
+
+
+def test_the_organiser_sends_a_confirmation_again_from_admin(
+    admin_client, event, free_type, send
+):
+    from django.urls import reverse
+
+    order = send(book, event, free_type, 1, buyer_email="ada0@example.gov.uk")
+    cancelled = send(book, event, free_type, 1)
+    send(order_cancel, order_id=cancelled.pk, actor=Actor.buyer())
+    mail.outbox.clear()
+
+    with_callbacks = send(
+        admin_client.post,
+        reverse("admin:tickets_order_changelist"),
+        {
+            "action": "resend_confirmations",
+            "_selected_action": [order.pk, cancelled.pk],
+        },
+        follow=True,
+    )
+    page = with_callbacks.content.decode()
+    assert (
+        f"The confirmation will be sent again for 1 booking: {order.reference}" in page
+    )
+    assert f"Skipped bookings that are not confirmed: {cancelled.reference}" in page
+    (again,) = mail.outbox
+    assert again.subject == f"Booking confirmed: Test conference ({order.reference})"
+    assert order.changes.filter(action="confirmation_resent").count() == 1
+    assert Email.objects.filter(order=order, kind="confirmation").count() == 2

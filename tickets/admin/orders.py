@@ -24,6 +24,7 @@ from ..services import (
     invoice_mark_paid,
     order_amount_due,
 )
+from ..services.notify import order_confirmation_resend
 from .common import (
     CANCEL_NOTES,
     REASON_FIELD,
@@ -196,7 +197,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["event"]
     view_on_site = False  # the buyer's link is on the page, with a warning
-    actions = ["cancel_orders", "mark_invoices_paid"]
+    actions = ["cancel_orders", "mark_invoices_paid", "resend_confirmations"]
     inlines = [TicketInline, InvoiceInline, RefundInline, EmailInline, HistoryInline]
     fieldsets = [
         (
@@ -416,6 +417,36 @@ class OrderAdmin(admin.ModelAdmin):
                     len(skipped),
                 )
                 % {"count": len(skipped), "orders": ", ".join(skipped)},
+                messages.WARNING,
+            )
+
+    @admin.action(
+        description=_("Send the confirmation e-mail again"), permissions=["change"]
+    )
+    def resend_confirmations(self, request, queryset):
+        actor = Actor.user(request.user)
+        sent, skipped = [], []
+        for order in queryset.order_by("pk"):
+            done = order_confirmation_resend(order_id=order.pk, actor=actor)
+            (sent if done else skipped).append(order.reference)
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "The confirmation will be sent again for %(count)d booking: "
+                    "%(orders)s.",
+                    "The confirmation will be sent again for %(count)d bookings: "
+                    "%(orders)s.",
+                    len(sent),
+                )
+                % {"count": len(sent), "orders": ", ".join(sent)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                gettext("Skipped bookings that are not confirmed: %(orders)s.")
+                % {"orders": ", ".join(skipped)},
                 messages.WARNING,
             )
 

@@ -2,7 +2,11 @@
 the transaction that makes the change, so the e-mails are saved with it (or
 not at all); the outbox sends them after the commit."""
 
+from django.db import transaction
+from django.utils.translation import gettext as _
+
 from ..models import Email, Order, Refund, Ticket
+from .history import order_change_record
 from .outbox import email_queue
 
 Kind = Email.Kind
@@ -42,6 +46,31 @@ def order_confirmed_notify(*, order: Order, tickets: list[Ticket]) -> None:
             to_name=invoice.contact_name,
             order=order,
         )
+
+
+def order_confirmation_resend(*, order_id: int, actor) -> bool:
+    """Send a confirmed order's confirmation again (the buyer lost it, or it
+    went to a mistyped address that has since been corrected). Returns False
+    for an order that is not confirmed."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != Order.Status.CONFIRMED:
+            return False
+        change = order_change_record(
+            order=order,
+            actor=actor,
+            action="confirmation_resent",
+            message=_("Confirmation e-mail sent again to %(email)s.")
+            % {"email": order.buyer_email},
+        )
+        email_queue(
+            kind=Kind.CONFIRMATION,
+            key=f"confirmation:{order.pk}:again:{change.pk}",
+            to_email=order.buyer_email,
+            to_name=order.buyer_name,
+            order=order,
+        )
+        return True
 
 
 def tickets_cancelled_notify(
