@@ -55,6 +55,7 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
             _("Changes and cancellations"),
             {"fields": ["changes_deadline", "cancellation_deadline"]},
         ),
+        (_("At the door"), {"fields": ["entry_requires_payment"]}),
         (
             _("Attendees: e-mails and badges"),
             {"fields": ["reminder_days_before", "attendee_tools"]},

@@ -100,6 +100,11 @@ class Event(models.Model):
         blank=True,
         help_text=_("Bank details and payment terms printed on invoices."),
     )
+    entry_requires_payment = models.BooleanField(
+        _("entry requires payment"),
+        default=False,
+        help_text=_("Unpaid invoices are refused at the door."),
+    )
     reminder_days_before = models.PositiveSmallIntegerField(
         _("send a reminder this many days before"),
         default=2,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("tickets.urls")),
     path("", include("sponsors.urls")),
+    path("checkin/", include("tickets.urls_checkin")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -147,6 +147,8 @@ def event_form_data(event) -> dict:
         "speakers-TOTAL_FORMS": "0",
         "speakers-INITIAL_FORMS": "0",
     }
+    if event.entry_requires_payment:
+        data["entry_requires_payment"] = "on"
     for field in ("starts_at", "ends_at"):
         value = getattr(event, field)
         data[f"{field}_0"] = value.strftime("%Y-%m-%d")

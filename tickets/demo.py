@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -400,6 +400,9 @@ def _follow_up_event(launch_day: date) -> None:
 def _users() -> list[str]:
     User = get_user_model()
     door_group, _ = Group.objects.get_or_create(name=DOOR_STAFF_GROUP)
+    door_group.permissions.add(
+        Permission.objects.get(content_type__app_label="tickets", codename="check_in")
+    )
     logins = []
     for username, password, is_superuser in (
         ("organiser", "psdm-organiser-local", True),

@@ -22,6 +22,8 @@ SECRET_KEY = env_str(
 DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# The check-in API answers a failed CSRF check in JSON; other pages as usual.
+CSRF_FAILURE_VIEW = "tickets.views.checkin.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -231,6 +233,11 @@ PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
 # Booking: how long a row lock may be waited for (PostgreSQL) before the
 # buyer is told the site is busy and asked to try again.
 PSDM_LOCK_TIMEOUT_MS = env_int("PSDM_LOCK_TIMEOUT_MS", 5000)
+# Door check-in: requests per door user (scans, searches, counts), in any
+# one second and any one minute. Shared across processes only with a shared
+# cache (DJANGO_CACHE_URL); else each process counts its own.
+PSDM_CHECKIN_RATE_PER_SECOND = env_int("PSDM_CHECKIN_RATE_PER_SECOND", 30)
+PSDM_CHECKIN_RATE_PER_MINUTE = env_int("PSDM_CHECKIN_RATE_PER_MINUTE", 1200)
 PSDM_SITE_NAME = env_str("PSDM_SITE_NAME", "Public Sector Digital Midlands")
 # The site's public address, for links in e-mails (which have no request).
 PSDM_SITE_URL = env_str("PSDM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,7 +1,8 @@
 """Tickets' tables: ticket types, orders and their places, payments and
-refunds, the e-mail outbox and badge print sheets."""
+refunds, the e-mail outbox, badge print sheets and the door's scan log."""
 
 from .badges import BadgeSheet
+from .checkins import Scan
 from .emails import Broadcast, Email
 from .orders import (
     MAX_PLACES_PER_ORDER,
@@ -29,6 +30,7 @@ __all__ = [
     "OrderChange",
     "Refund",
     "RevokedSecret",
+    "Scan",
     "StripeEvent",
     "Ticket",
     "TicketType",

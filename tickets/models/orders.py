@@ -262,6 +262,19 @@ class Ticket(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # Set and cleared only by tickets.services.checkin, under the row's lock.
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+    checked_in_door = models.CharField(
+        _("checked in at door"), max_length=100, blank=True
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -269,6 +282,7 @@ class Ticket(models.Model):
             models.Index(fields=["event", "status"]),
             models.Index(fields=["ticket_type", "status"]),
         ]
+        permissions = [("check_in", "Can check attendees in at the door")]
 
     def __str__(self):
         return f"{self.full_name} ({self.order.reference})"

@@ -1,0 +1,406 @@
+"""Door check-in: scan a badge, admit someone found by name, undo.
+
+Each admission runs in one short transaction that locks the ticket's row, so
+two doors scanning one badge at the same moment admit it once. Every scan,
+admission and undo is logged (`Scan`) in that same transaction, failed ones
+included. Scans and admissions carry a nonce chosen by the door device: the
+log's unique (user, nonce) makes a retried request return the first answer
+instead of counting twice, also when both copies arrive at once.
+"""
+
+import re
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+
+from events.models import Event
+
+from ..models import Order, RevokedSecret, Scan, Ticket
+from ..models.checkins import SCAN_CODE_MAX_LENGTH, SCAN_DOOR_MAX_LENGTH
+from .errors import BookingBusy
+from .places import is_lock_timeout, lock_timeout_set
+
+Result = Scan.Result
+
+# Badge codes are `new_ticket_secret()`: URL-safe base64. Anything else is
+# refused before it reaches a query.
+CODE_MAX_LENGTH = 64
+_CODE = re.compile(r"[A-Za-z0-9_-]+")
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 100
+DOOR_OPEN_AFTER_END = timedelta(hours=12)
+
+
+class Counts(NamedTuple):
+    checked_in: int
+    expected: int
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The door's answer. `ticket` is the place the code or search found
+    (None for an unknown code, or an old code of a place passed on);
+    `checked_in_*` say when, by whom and where it was admitted."""
+
+    result: str
+    message: str
+    ticket: Ticket | None
+    checked_in_at: datetime | None
+    checked_in_by: str | None
+    door: str | None
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    result: str
+    message: str
+    ticket: Ticket | None = None
+
+
+def printable(value: str, max_length: int) -> str:
+    """Return `value` without control characters (NUL, newlines, lone
+    surrogates...), trimmed and cut to `max_length`: safe to store."""
+    text = "".join(ch for ch in value[: max_length * 4] if ch.isprintable())
+    return text.strip()[:max_length]
+
+
+def is_well_formed_code(code: str) -> bool:
+    return len(code) <= CODE_MAX_LENGTH and _CODE.fullmatch(code) is not None
+
+
+def scan(*, event_id: int, code: str, nonce: str, user, door: str) -> ScanResult:
+    """Check in the badge whose QR code says `code` at this event's door."""
+    code = code if isinstance(code, str) else ""
+    cleaned = code.strip()  # handheld scanners may add a newline or spaces
+
+    def find(now: datetime) -> _Verdict:
+        if not is_well_formed_code(cleaned):
+            return _Verdict(Result.INVALID, _("This is not a badge's code."))
+        ticket = _locked(Ticket.objects.filter(secret=cleaned))
+        if ticket is not None:
+            return _judge(
+                ticket=ticket, event_id=event_id, user=user, door=door, now=now
+            )
+        return _revoked(code=cleaned, event_id=event_id)
+
+    return _record(
+        event_id=event_id,
+        user=user,
+        door=door,
+        nonce=nonce,
+        kind=Scan.Kind.SCAN,
+        code=printable(code, SCAN_CODE_MAX_LENGTH),
+        find=find,
+    )
+
+
+def admit(*, event_id: int, ticket_id: int, nonce: str, user, door: str) -> ScanResult:
+    """Check in a place found by search (the attendee has no badge with
+    them): the same rules and the same log as a scan."""
+
+    def find(now: datetime) -> _Verdict:
+        ticket = _locked(Ticket.objects.filter(pk=ticket_id))
+        if ticket is None:
+            return _Verdict(Result.INVALID, _("There is no such place."))
+        return _judge(ticket=ticket, event_id=event_id, user=user, door=door, now=now)
+
+    return _record(
+        event_id=event_id,
+        user=user,
+        door=door,
+        nonce=nonce,
+        kind=Scan.Kind.MANUAL,
+        code="",
+        find=find,
+    )
+
+
+def undo(*, event_id: int, ticket_id: int, user, door: str) -> bool:
+    """Take back this place's admission (admitted by mistake, or the wrong
+    person). Return False if it was not checked in."""
+    door = printable(door, SCAN_DOOR_MAX_LENGTH)
+    with _busy_as_error(), transaction.atomic(durable=True):
+        lock_timeout_set()
+        ticket = _locked(Ticket.objects.filter(pk=ticket_id, event_id=event_id))
+        done = ticket is not None and ticket.checked_in_at is not None
+        if done:
+            Ticket.objects.filter(pk=ticket.pk).update(
+                checked_in_at=None, checked_in_by=None, checked_in_door=""
+            )
+        Scan.objects.create(
+            event_id=event_id,
+            user=user,
+            door=door,
+            kind=Scan.Kind.UNDO,
+            result=Result.UNDONE if done else Result.NOT_CHECKED_IN,
+            message=_("Admission undone.") if done else _("Not checked in."),
+            ticket=ticket,
+        )
+    return done
+
+
+def search(*, event_id: int, query: str, limit: int = 20) -> list[Ticket]:
+    """Confirmed places whose attendee's name (first, last or both), e-mail
+    or organisation contains `query`, ignoring case; nothing for fewer than
+    two characters."""
+    query = " ".join(printable(query, SEARCH_MAX_LENGTH).split())
+    if len(query) < SEARCH_MIN_LENGTH:
+        return []
+    full_name = Concat("first_name", Value(" "), "last_name", output_field=CharField())
+    return list(
+        Ticket.objects.filter(event_id=event_id, status=Ticket.Status.CONFIRMED)
+        .annotate(attendee_name=full_name)
+        .filter(
+            # The full name contains any part of the first or the last name.
+            Q(attendee_name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(organisation__icontains=query)
+        )
+        .select_related("ticket_type", "order")
+        .order_by("last_name", "first_name", "pk")[: max(limit, 0)]
+    )
+
+
+def counts(*, event_id: int) -> Counts:
+    """How many confirmed places are checked in, out of all confirmed."""
+    row = Ticket.objects.filter(
+        event_id=event_id, status=Ticket.Status.CONFIRMED
+    ).aggregate(
+        expected=Count("pk"),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+    )
+    return Counts(checked_in=row["checked_in"], expected=row["expected"])
+
+
+def events_at_the_door(now: datetime | None = None) -> list[Event]:
+    """Published events on now (ending less than 12 hours ago) or to come,
+    soonest first; if there are none, the most recent one."""
+    now = now or timezone.now()
+    published = Event.objects.published()
+    current = list(published.filter(ends_at__gt=now - DOOR_OPEN_AFTER_END))
+    if current:
+        return current
+    return list(published.order_by("-ends_at")[:1])
+
+
+def who(user) -> str | None:
+    """How door staff are named on the page: full name, else username."""
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+# --- the steps -------------------------------------------------------------
+
+
+def _record(
+    *,
+    event_id: int,
+    user,
+    door: str,
+    nonce: str,
+    kind: str,
+    code: str,
+    find: Callable[[datetime], _Verdict],
+) -> ScanResult:
+    """Judge and log one scan or admission in one transaction, or answer a
+    nonce seen before from the log."""
+    door = printable(door, SCAN_DOOR_MAX_LENGTH)
+    try:
+        with _busy_as_error(), transaction.atomic(durable=True):
+            lock_timeout_set()
+            now = timezone.now()
+            verdict = find(now)
+            Scan.objects.create(
+                event_id=event_id,
+                user=user,
+                door=door,
+                scanned_at=now,
+                kind=kind,
+                code=code,
+                nonce=nonce,
+                result=verdict.result,
+                message=verdict.message[:300],
+                ticket=verdict.ticket,
+            )
+    except IntegrityError:
+        # This user sent this nonce before (a retry): everything above was
+        # rolled back, including any admission; give the first answer.
+        first = _scan_with_nonce(user=user, nonce=nonce)
+        if first is None:
+            raise
+        return _answer_again(first, event_id=event_id)
+    return _answer(verdict, event_id=event_id)
+
+
+def _judge(*, ticket: Ticket, event_id: int, user, door: str, now) -> _Verdict:
+    """Decide whether this (locked) place may come in; if so, check it in."""
+    order = ticket.order
+    if ticket.event_id != event_id:
+        return _Verdict(
+            Result.WRONG_EVENT,
+            _("This badge is for another event: %(event)s.")
+            % {"event": ticket.event.name},
+            ticket,
+        )
+    if ticket.status == Ticket.Status.CANCELLED:
+        return _Verdict(Result.CANCELLED, _("This place was cancelled."), ticket)
+    if order.payment_status == Order.PaymentStatus.REFUNDED:
+        return _Verdict(Result.CANCELLED, _("This booking was refunded."), ticket)
+    if order.payment_status == Order.PaymentStatus.VOID:
+        return _Verdict(Result.CANCELLED, _("This booking was cancelled."), ticket)
+    if ticket.status != Ticket.Status.CONFIRMED or order.status != (
+        Order.Status.CONFIRMED
+    ):
+        return _Verdict(Result.INVALID, _("This place was never paid for."), ticket)
+    if order.payment_status == Order.PaymentStatus.AWAITING:
+        if order.payment_method != Order.PaymentMethod.INVOICE:
+            return _Verdict(Result.INVALID, _("This place was never paid for."), ticket)
+        if ticket.event.entry_requires_payment:
+            return _Verdict(
+                Result.UNPAID,
+                _("The invoice for this place (%(reference)s) is not paid yet.")
+                % {"reference": order.reference},
+                ticket,
+            )
+    if ticket.checked_in_at is not None:
+        return _Verdict(Result.ALREADY_CHECKED_IN, _already_message(ticket), ticket)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        checked_in_at=now, checked_in_by=user, checked_in_door=door
+    )
+    ticket.checked_in_at = now
+    ticket.checked_in_by = user
+    ticket.checked_in_door = door
+    return _Verdict(
+        Result.ADMITTED, _("Admit %(name)s.") % {"name": ticket.full_name}, ticket
+    )
+
+
+def _revoked(*, code: str, event_id: int) -> _Verdict:
+    """Explain an old code: the place was cancelled, or passed on (its new
+    badge has a new code)."""
+    revoked = (
+        RevokedSecret.objects.select_related(
+            "ticket__event", "ticket__ticket_type", "ticket__order"
+        )
+        .filter(secret=code)
+        .first()
+    )
+    if revoked is None:
+        return _Verdict(Result.INVALID, _("This badge is not known: it may be forged."))
+    ticket = revoked.ticket
+    if ticket.event_id != event_id:
+        return _Verdict(
+            Result.WRONG_EVENT,
+            _("This badge is for another event: %(event)s.")
+            % {"event": ticket.event.name},
+        )
+    if revoked.reason == RevokedSecret.Reason.CANCELLED:
+        return _Verdict(Result.CANCELLED, _("This place was cancelled."), ticket)
+    # Someone else holds the place now, with a new badge: not them.
+    return _Verdict(
+        Result.INVALID,
+        _("This badge was replaced: the place was passed to someone else."),
+    )
+
+
+def _locked(queryset: QuerySet) -> Ticket | None:
+    """Return the one matching ticket, its row locked until the transaction
+    ends, with what judging it needs."""
+    rows = list(
+        queryset.select_for_update(of=("self",)).select_related(
+            "order", "event", "ticket_type", "checked_in_by"
+        )[:1]
+    )
+    return rows[0] if rows else None
+
+
+def _already_message(ticket: Ticket) -> str:
+    values = {
+        "time": time_format(timezone.localtime(ticket.checked_in_at), "H:i"),
+        "who": who(ticket.checked_in_by),
+        "door": ticket.checked_in_door,
+    }
+    if values["who"] and values["door"]:
+        message = _("Already checked in at %(time)s by %(who)s at %(door)s.")
+    elif values["who"]:
+        message = _("Already checked in at %(time)s by %(who)s.")
+    elif values["door"]:
+        message = _("Already checked in at %(time)s at %(door)s.")
+    else:
+        message = _("Already checked in at %(time)s.")
+    return message % values
+
+
+def _answer(verdict: _Verdict, *, event_id: int) -> ScanResult:
+    ticket = verdict.ticket
+    admitted = ticket is not None and verdict.result in (
+        Result.ADMITTED,
+        Result.ALREADY_CHECKED_IN,
+    )
+    return ScanResult(
+        result=verdict.result,
+        message=verdict.message,
+        ticket=ticket,
+        checked_in_at=ticket.checked_in_at if admitted else None,
+        checked_in_by=who(ticket.checked_in_by) if admitted else None,
+        door=ticket.checked_in_door if admitted else None,
+        counts=counts(event_id=event_id),
+    )
+
+
+def _scan_with_nonce(*, user, nonce: str) -> Scan | None:
+    return (
+        Scan.objects.select_related(
+            "user",
+            "ticket__order",
+            "ticket__event",
+            "ticket__ticket_type",
+            "ticket__checked_in_by",
+        )
+        .filter(user=user, nonce=nonce)
+        .first()
+    )
+
+
+def _answer_again(first: Scan, *, event_id: int) -> ScanResult:
+    """The answer a nonce got the first time."""
+    ticket = first.ticket
+    when = by = door = None
+    if first.result == Result.ADMITTED:
+        when, by, door = first.scanned_at, who(first.user), first.door
+    elif first.result == Result.ALREADY_CHECKED_IN and ticket is not None:
+        when, by = ticket.checked_in_at, who(ticket.checked_in_by)
+        door = ticket.checked_in_door if when else None
+    return ScanResult(
+        result=first.result,
+        message=first.message,
+        ticket=ticket,
+        checked_in_at=when,
+        checked_in_by=by,
+        door=door,
+        counts=counts(event_id=event_id),
+    )
+
+
+@contextmanager
+def _busy_as_error():
+    """Turn a lock wait that ran out into BookingBusy (try again)."""
+    try:
+        yield
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise BookingBusy(
+                _("The check-in system is busy. Scan the badge again.")
+            ) from exc
+        raise

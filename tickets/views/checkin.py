@@ -1,0 +1,408 @@
+"""Door check-in: the door's pages and the JSON API they (and other scanner
+apps) use. Parse the request, call `tickets.services.checkin`, answer.
+
+The API
+-------
+Log in at ``/checkin/login/`` (a session cookie) as a user with the
+permission ``tickets.check_in`` (the "Door staff" group, or an organiser).
+CSRF protection is on: send the ``csrftoken`` cookie's value in an
+``X-CSRFToken`` header with every POST (the check-in page has it in
+``csrf_token``), and over HTTPS a ``Referer`` or ``Origin`` of this site.
+
+``POST /checkin/api/scan`` ``{"code": str, "nonce": str, "event": slug,
+"door": str}`` and ``POST /checkin/api/admit`` ``{"ticket": id, "nonce",
+"event", "door"}`` answer 200 with ``{"result", "message", "ticket",
+"checked_in_at", "checked_in_by", "door", "counts"}``; ``result`` is one of
+admitted, already_checked_in, invalid, cancelled, unpaid, wrong_event. The
+nonce (1-64 printable ASCII characters, new for each scan) makes a retry
+safe: the same nonce from the same user gets the first answer again and
+never counts twice. ``door`` (optional) names the device or entrance.
+
+``POST /checkin/api/undo`` ``{"ticket": id, "event", "door"}`` answers
+``{"result": "undone" | "not_checked_in", "counts"}``.
+``GET /checkin/api/search?event=<slug>&q=<text>`` answers ``{"results":
+[...]}``; ``GET /checkin/api/stats?event=<slug>`` ``{"checked_in",
+"expected"}``.
+
+Anything malformed (not a JSON object, wrong types, a missing nonce or an
+unknown event, a body over 4 KB) is 400 ``{"result": "invalid", ...}``. Not
+logged in: 401; no permission: 403; a failed CSRF check: 403 with
+``"error": "csrf"``; too many requests: 429 (both with ``Retry-After``);
+the database busy past its lock timeout: 503 (scan again, same nonce).
+Every answer says ``Cache-Control: no-store``.
+"""
+
+import json
+import logging
+import re
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import csrf
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from events.models import Event
+
+from ..services import BookingBusy, checkin
+
+log = logging.getLogger(__name__)
+
+PERMISSION = "tickets.check_in"
+API_PREFIX = "/checkin/api/"
+MAX_BODY_BYTES = 4096
+MAX_CODE_LENGTH = 512  # far beyond any badge, short of abuse
+_NONCE = re.compile(r"[\x21-\x7e]{1,64}")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+_MAX_ID = 2**63 - 1
+
+
+class _BadRequest(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- pages -----------------------------------------------------------------
+
+
+def _door_page(view):
+    """Door staff only: sign in first; signed in without the permission, 403."""
+    view = permission_required(PERMISSION, raise_exception=True)(never_cache(view))
+    return login_required(view, login_url="checkin:login")
+
+
+@_door_page
+def index(request):
+    """Go straight to today's event; list them if there are several."""
+    events = checkin.events_at_the_door()
+    if len(events) == 1:
+        return redirect("checkin:event", slug=events[0].slug)
+    return render(request, "checkin/events.html", {"events": events})
+
+
+@_door_page
+@ensure_csrf_cookie
+def event_page(request, slug):
+    event = get_object_or_404(Event, slug=slug)
+    urls = {
+        name: reverse(f"checkin:api_{name}")
+        for name in ("scan", "admit", "undo", "search", "stats")
+    }
+    urls["logout"] = reverse("checkin:logout")
+    return render(
+        request,
+        "checkin/page.html",
+        {"event": event, "counts": checkin.counts(event_id=event.pk), "urls": urls},
+    )
+
+
+login = auth_views.LoginView.as_view(
+    template_name="checkin/login.html",
+    next_page=reverse_lazy("checkin:index"),
+    # LoginView names the site after its domain; the pages use our name.
+    extra_context={"site_name": settings.PSDM_SITE_NAME},
+)
+logout = auth_views.LogoutView.as_view(next_page=reverse_lazy("checkin:index"))
+
+
+# --- the API ---------------------------------------------------------------
+
+
+def _json(data: dict, status: int = 200, **headers) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    response["Cache-Control"] = "no-store"
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _invalid(message: str, status: int = 400, **headers) -> JsonResponse:
+    return _json(
+        {
+            "result": "invalid",
+            "message": message,
+            "ticket": None,
+            "checked_in_at": None,
+            "checked_in_by": None,
+            "door": None,
+        },
+        status=status,
+        **headers,
+    )
+
+
+def _api(*methods: str):
+    """Refuse the wrong method, strangers, users without the permission and
+    floods, in that order; turn malformed input into 400 and a lock wait
+    that ran out into 503."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                return _json(
+                    {"error": "method_not_allowed", "message": _("Wrong method.")},
+                    status=405,
+                    Allow=", ".join(methods),
+                )
+            user = request.user
+            if not user.is_authenticated:
+                return _json(
+                    {
+                        "error": "not_logged_in",
+                        "message": _("Sign in to check people in."),
+                        "login_url": reverse("checkin:login"),
+                    },
+                    status=401,
+                )
+            if not user.has_perm(PERMISSION):
+                return _json(
+                    {
+                        "error": "forbidden",
+                        "message": _("This account may not check people in."),
+                    },
+                    status=403,
+                )
+            if _rate_limited(user.pk):
+                return _json(
+                    {
+                        "result": "invalid",
+                        "error": "rate_limited",
+                        "message": _("Too many scans: wait a moment, then scan again."),
+                    },
+                    status=429,
+                    Retry_After="1",
+                )
+            try:
+                return view(request, *args, **kwargs)
+            except _BadRequest as exc:
+                return _invalid(exc.message)
+            except BookingBusy as exc:
+                return _json(
+                    {"error": "busy", "message": exc.message},
+                    status=503,
+                    Retry_After="1",
+                )
+
+        return wrapped
+
+    return decorate
+
+
+def _rate_limited(user_id: int) -> bool:
+    """Count this request in the user's current second and minute; True if
+    either is over its limit. Shared by all processes only when the cache
+    is (Redis); if the cache fails, the door keeps working."""
+    now = time.time()
+    limits = (
+        (1, settings.PSDM_CHECKIN_RATE_PER_SECOND),
+        (60, settings.PSDM_CHECKIN_RATE_PER_MINUTE),
+    )
+    try:
+        for window, limit in limits:
+            key = f"checkin-rate:{user_id}:{window}:{int(now // window)}"
+            try:
+                count = cache.incr(key)
+            except ValueError:  # first request in this window
+                if not cache.add(key, 1, timeout=window + 1):
+                    count = cache.incr(key)
+                else:
+                    count = 1
+            if count > limit:
+                return True
+    except Exception:  # noqa: BLE001 - a cache outage must not stop the door
+        log.exception("check-in rate limit: cache unavailable")
+    return False
+
+
+def _body(request) -> dict:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = MAX_BODY_BYTES + 1
+    if length > MAX_BODY_BYTES:
+        raise _BadRequest(_("The request is too large."))
+    try:
+        data = json.loads(request.body)
+    except (ValueError, RecursionError) as exc:
+        raise _BadRequest(_("The request is not JSON.")) from exc
+    if not isinstance(data, dict):
+        raise _BadRequest(_("The request is not a JSON object."))
+    return data
+
+
+def _event(slug) -> Event:
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        raise _BadRequest(_("Say which event (its web address name)."))
+    event = Event.objects.filter(slug=slug).only("pk", "slug", "name").first()
+    if event is None:
+        raise _BadRequest(_("There is no such event."))
+    return event
+
+
+def _nonce(data: dict) -> str:
+    nonce = data.get("nonce")
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        raise _BadRequest(
+            _("Send a nonce: 1 to 64 printable ASCII characters, new for each scan.")
+        )
+    return nonce
+
+
+def _ticket_id(data: dict) -> int:
+    value = data.get("ticket")
+    if type(value) is not int or not 0 < value <= _MAX_ID:
+        raise _BadRequest(_("Say which place (its id)."))
+    return value
+
+
+def _door(data: dict) -> str:
+    door = data.get("door")
+    if door is None:
+        return ""
+    if not isinstance(door, str):
+        raise _BadRequest(_("The door must be text."))
+    return door
+
+
+def _iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _ticket_json(ticket) -> dict | None:
+    if ticket is None:
+        return None
+    return {
+        "id": ticket.pk,
+        "name": ticket.full_name,
+        "first_name": ticket.first_name,
+        "last_name": ticket.last_name,
+        "organisation": ticket.organisation,
+        "ticket_type": ticket.ticket_type.name,
+        "role": ticket.ticket_type.badge_role,
+        "access_needs": bool(ticket.access_needs.strip()),
+        "reference": ticket.order.reference,
+    }
+
+
+def _counts_json(counts: checkin.Counts) -> dict:
+    return {"checked_in": counts.checked_in, "expected": counts.expected}
+
+
+def _answer(answer: checkin.ScanResult) -> JsonResponse:
+    return _json(
+        {
+            "result": answer.result,
+            "message": answer.message,
+            "ticket": _ticket_json(answer.ticket),
+            "checked_in_at": _iso(answer.checked_in_at),
+            "checked_in_by": answer.checked_in_by,
+            "door": answer.door,
+            "counts": _counts_json(answer.counts),
+        }
+    )
+
+
+@_api("POST")
+def api_scan(request):
+    data = _body(request)
+    code = data.get("code")
+    if not isinstance(code, str):
+        raise _BadRequest(_("Send the badge's code as text."))
+    if len(code) > MAX_CODE_LENGTH:
+        raise _BadRequest(_("This is not a badge's code."))
+    event = _event(data.get("event"))
+    return _answer(
+        checkin.scan(
+            event_id=event.pk,
+            code=code,
+            nonce=_nonce(data),
+            user=request.user,
+            door=_door(data),
+        )
+    )
+
+
+@_api("POST")
+def api_admit(request):
+    data = _body(request)
+    event = _event(data.get("event"))
+    return _answer(
+        checkin.admit(
+            event_id=event.pk,
+            ticket_id=_ticket_id(data),
+            nonce=_nonce(data),
+            user=request.user,
+            door=_door(data),
+        )
+    )
+
+
+@_api("POST")
+def api_undo(request):
+    data = _body(request)
+    event = _event(data.get("event"))
+    done = checkin.undo(
+        event_id=event.pk,
+        ticket_id=_ticket_id(data),
+        user=request.user,
+        door=_door(data),
+    )
+    return _json(
+        {
+            "result": "undone" if done else "not_checked_in",
+            "counts": _counts_json(checkin.counts(event_id=event.pk)),
+        }
+    )
+
+
+@_api("GET")
+def api_search(request):
+    event = _event(request.GET.get("event"))
+    tickets = checkin.search(event_id=event.pk, query=request.GET.get("q", ""))
+    return _json(
+        {
+            "results": [
+                {
+                    "id": ticket.pk,
+                    "name": ticket.full_name,
+                    "organisation": ticket.organisation,
+                    "email": ticket.email,
+                    "ticket_type": ticket.ticket_type.name,
+                    "status": ticket.status,
+                    "checked_in_at": _iso(ticket.checked_in_at),
+                }
+                for ticket in tickets
+            ]
+        }
+    )
+
+
+@_api("GET")
+def api_stats(request):
+    event = _event(request.GET.get("event"))
+    return _json(_counts_json(checkin.counts(event_id=event.pk)))
+
+
+def csrf_failure(request, reason=""):
+    """A failed CSRF check: JSON for the API (the page fetches a new token
+    by reloading), Django's page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return _json(
+            {
+                "error": "csrf",
+                "message": _("Your session has expired: reload the page."),
+            },
+            status=403,
+        )
+    return csrf.csrf_failure(request, reason=reason)
