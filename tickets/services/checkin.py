@@ -80,6 +80,7 @@ def is_well_formed_code(code: str) -> bool:
 
 def scan(*, event_id: int, code: str, nonce: str, user, door: str) -> ScanResult:
     """Check in the badge whose QR code says `code` at this event's door."""
+    door = printable(door, SCAN_DOOR_MAX_LENGTH)
     code = code if isinstance(code, str) else ""
     cleaned = code.strip()  # handheld scanners may add a newline or spaces
 
@@ -107,6 +108,7 @@ def scan(*, event_id: int, code: str, nonce: str, user, door: str) -> ScanResult
 def admit(*, event_id: int, ticket_id: int, nonce: str, user, door: str) -> ScanResult:
     """Check in a place found by search (the attendee has no badge with
     them): the same rules and the same log as a scan."""
+    door = printable(door, SCAN_DOOR_MAX_LENGTH)
 
     def find(now: datetime) -> _Verdict:
         ticket = _locked(Ticket.objects.filter(pk=ticket_id))
@@ -214,8 +216,7 @@ def _record(
     find: Callable[[datetime], _Verdict],
 ) -> ScanResult:
     """Judge and log one scan or admission in one transaction, or answer a
-    nonce seen before from the log."""
-    door = printable(door, SCAN_DOOR_MAX_LENGTH)
+    nonce seen before from the log. `door` is already printable()."""
     try:
         with _busy_as_error(), transaction.atomic(durable=True):
             lock_timeout_set()
