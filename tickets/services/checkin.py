@@ -317,10 +317,16 @@ def _revoked(*, code: str, event_id: int) -> _Verdict:
 
 def _locked(queryset: QuerySet) -> Ticket | None:
     """Return the one matching ticket, its row locked until the transaction
-    ends, with what judging it needs."""
+    ends, with what judging it needs.
+
+    Not `checked_in_by`: after waiting for the lock, PostgreSQL re-reads the
+    ticket's row but keeps the joined rows it found before the wait, so a
+    joined user would still be the "nobody" from before another door's
+    admission. It is loaded from the fresh row when needed.
+    """
     rows = list(
         queryset.select_for_update(of=("self",)).select_related(
-            "order", "event", "ticket_type", "checked_in_by"
+            "order", "event", "ticket_type"
         )[:1]
     )
     return rows[0] if rows else None
