@@ -634,3 +634,20 @@ def test_a_wrong_password_shows_the_form_again(door, client):
     response = client.post("/checkin/login/", {"username": "door", "password": "no"})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_organisers_read_the_scan_log_in_admin(
+    admin_client, door_client, event, ticket
+):
+    post(door_client, SCAN, scan_body(event, ticket.secret))
+    post(door_client, SCAN, scan_body(event, "nul\x00", "n-2"))
+    response = admin_client.get("/admin/tickets/scan/")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
+    scan = Scan.objects.filter(result="admitted").get()
+    page = admin_client.get(f"/admin/tickets/scan/{scan.pk}/change/")
+    assert page.status_code == 200
+    assert b"Save" not in page.content
+    assert admin_client.get(
+        f"/admin/tickets/ticket/{ticket.pk}/change/"
+    ).status_code == (200)

@@ -69,6 +69,9 @@ class TicketAdmin(PrintBadgesAction, admin.ModelAdmin):
         "status",
         "created_at",
         "cancelled_at",
+        "checked_in_at",
+        "checked_in_by",
+        "checked_in_door",
         *ATTENDEE_FIELDS,
     ]
     readonly_fields = [
@@ -79,6 +82,9 @@ class TicketAdmin(PrintBadgesAction, admin.ModelAdmin):
         "status",
         "created_at",
         "cancelled_at",
+        "checked_in_at",
+        "checked_in_by",
+        "checked_in_door",
     ]
     list_select_related = ["order", "ticket_type__event"]
     actions = ["cancel_places", "print_badges"]
