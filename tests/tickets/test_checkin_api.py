@@ -553,12 +553,28 @@ def test_limits_are_per_user(door_client, admin_client, event, settings, monkeyp
     assert admin_client.get(STATS, {"event": event.slug}).status_code == 200
 
 
-def test_a_cache_outage_does_not_stop_the_door(door_client, event, monkeypatch):
+def test_a_cache_outage_does_not_stop_the_door(door_client, event, ticket, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(checkin_views.cache, "incr", broken)
+    for method in ("get", "set", "add", "incr"):
+        monkeypatch.setattr(checkin_views.cache, method, broken)
     assert door_client.get(STATS, {"event": event.slug}).status_code == 200
+    response = post(door_client, SCAN, scan_body(event, ticket.secret))
+    assert response.json()["result"] == "admitted"
+
+
+def test_taking_the_permission_away_works_within_seconds(
+    door_client, door, event, monkeypatch
+):
+    assert door_client.get(STATS, {"event": event.slug}).status_code == 200
+    door.groups.clear()
+    # Remembered for a short while, so a busy door is not asked every time...
+    assert door_client.get(STATS, {"event": event.slug}).status_code == 200
+    # ...and refused once that is over.
+    cache.delete(f"checkin-may:{door.pk}")
+    assert door_client.get(STATS, {"event": event.slug}).status_code == 403
+    assert checkin_views.PERMISSION_CACHE_SECONDS <= 60
 
 
 # --- the pages -------------------------------------------------------------

@@ -40,6 +40,27 @@ SEARCH_MAX_LENGTH = 100
 DOOR_OPEN_AFTER_END = timedelta(hours=12)
 
 
+# What judging a scan and answering it read (a door asks many times a second).
+_JUDGED_FIELDS = (
+    "event__name",
+    "event__entry_requires_payment",
+    "order__reference",
+    "order__status",
+    "order__payment_method",
+    "order__payment_status",
+    "ticket_type__name",
+    "ticket_type__badge_role",
+    "first_name",
+    "last_name",
+    "organisation",
+    "access_needs",
+    "status",
+    "checked_in_at",
+    "checked_in_by",
+    "checked_in_door",
+)
+
+
 class Counts(NamedTuple):
     checked_in: int
     expected: int
@@ -325,9 +346,9 @@ def _locked(queryset: QuerySet) -> Ticket | None:
     admission. It is loaded from the fresh row when needed.
     """
     rows = list(
-        queryset.select_for_update(of=("self",)).select_related(
-            "order", "event", "ticket_type"
-        )[:1]
+        queryset.select_for_update(of=("self",))
+        .select_related("order", "event", "ticket_type")
+        .only(*_JUDGED_FIELDS)[:1]
     )
     return rows[0] if rows else None
 

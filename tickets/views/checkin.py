@@ -65,6 +65,8 @@ _NONCE = re.compile(r"[\x21-\x7e]{1,64}")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 _MAX_ID = 2**63 - 1
 clock = time.time  # rate limit windows (tests stop it)
+PERMISSION_CACHE_SECONDS = 30
+EVENT_CACHE_SECONDS = 60
 
 
 class _BadRequest(Exception):
@@ -166,7 +168,7 @@ def _api(*methods: str):
                     },
                     status=401,
                 )
-            if not user.has_perm(PERMISSION):
+            if not _may_check_in(user):
                 return _json(
                     {
                         "error": "forbidden",
@@ -198,6 +200,35 @@ def _api(*methods: str):
         return wrapped
 
     return decorate
+
+
+def _remembered(key: str, seconds: int, compute):
+    """compute()'s answer, kept in the cache for `seconds` when it is truthy.
+    Without a working cache, compute() every time."""
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop the door
+        log.exception("check-in: cache unavailable")
+        return compute()
+    if not value:
+        value = compute()
+        if value:
+            try:
+                cache.set(key, value, seconds)
+            except Exception:  # noqa: BLE001
+                log.exception("check-in: cache unavailable")
+    return value
+
+
+def _may_check_in(user) -> bool:
+    """user.has_perm(PERMISSION), remembered for a short while: a door device
+    asks many times a second, and the permission rarely changes. Taking it
+    away works within PERMISSION_CACHE_SECONDS (signing out, at once)."""
+    return _remembered(
+        f"checkin-may:{user.pk}",
+        PERMISSION_CACHE_SECONDS,
+        lambda: user.has_perm(PERMISSION),
+    )
 
 
 def _rate_limited(user_id: int) -> bool:
@@ -242,13 +273,19 @@ def _body(request) -> dict:
     return data
 
 
-def _event(slug) -> Event:
+def _event_id(slug) -> int:
+    """The event's id from its slug (sent with every scan), remembered for
+    EVENT_CACHE_SECONDS."""
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise _BadRequest(_("Say which event (its web address name)."))
-    event = Event.objects.filter(slug=slug).only("pk", "slug", "name").first()
-    if event is None:
+    event_id = _remembered(
+        f"checkin-event:{slug}",
+        EVENT_CACHE_SECONDS,
+        lambda: Event.objects.filter(slug=slug).values_list("pk", flat=True).first(),
+    )
+    if event_id is None:
         raise _BadRequest(_("There is no such event."))
-    return event
+    return event_id
 
 
 def _nonce(data: dict) -> str:
@@ -322,10 +359,10 @@ def api_scan(request):
         raise _BadRequest(_("Send the badge's code as text."))
     if len(code) > MAX_CODE_LENGTH:
         raise _BadRequest(_("This is not a badge's code."))
-    event = _event(data.get("event"))
+    event_id = _event_id(data.get("event"))
     return _answer(
         checkin.scan(
-            event_id=event.pk,
+            event_id=event_id,
             code=code,
             nonce=_nonce(data),
             user=request.user,
@@ -337,10 +374,10 @@ def api_scan(request):
 @_api("POST")
 def api_admit(request):
     data = _body(request)
-    event = _event(data.get("event"))
+    event_id = _event_id(data.get("event"))
     return _answer(
         checkin.admit(
-            event_id=event.pk,
+            event_id=event_id,
             ticket_id=_ticket_id(data),
             nonce=_nonce(data),
             user=request.user,
@@ -352,9 +389,9 @@ def api_admit(request):
 @_api("POST")
 def api_undo(request):
     data = _body(request)
-    event = _event(data.get("event"))
+    event_id = _event_id(data.get("event"))
     done = checkin.undo(
-        event_id=event.pk,
+        event_id=event_id,
         ticket_id=_ticket_id(data),
         user=request.user,
         door=_door(data),
@@ -362,15 +399,15 @@ def api_undo(request):
     return _json(
         {
             "result": "undone" if done else "not_checked_in",
-            "counts": _counts_json(checkin.counts(event_id=event.pk)),
+            "counts": _counts_json(checkin.counts(event_id=event_id)),
         }
     )
 
 
 @_api("GET")
 def api_search(request):
-    event = _event(request.GET.get("event"))
-    tickets = checkin.search(event_id=event.pk, query=request.GET.get("q", ""))
+    event_id = _event_id(request.GET.get("event"))
+    tickets = checkin.search(event_id=event_id, query=request.GET.get("q", ""))
     return _json(
         {
             "results": [
@@ -391,8 +428,8 @@ def api_search(request):
 
 @_api("GET")
 def api_stats(request):
-    event = _event(request.GET.get("event"))
-    return _json(_counts_json(checkin.counts(event_id=event.pk)))
+    event_id = _event_id(request.GET.get("event"))
+    return _json(_counts_json(checkin.counts(event_id=event_id)))
 
 
 def csrf_failure(request, reason=""):
