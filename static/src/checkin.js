@@ -525,6 +525,7 @@ function start(root) {
         decodeMs: job.decodeMs ?? null,
         roundTripMs: job.roundTripMs,
         frameToVerdictMs: job.frameAt != null ? shown - job.frameAt : null,
+        grabToVerdictMs: job.grabbedAt != null ? shown - job.grabbedAt : null,
         inputToVerdictMs: shown - job.createdAt,
       });
     });
@@ -667,6 +668,17 @@ function start(root) {
   let decoder = null;
   let frameTimer = null;
   let cameraOn = false;
+  let framePresentedAt = null; // when the newest camera frame reached the page
+
+  // Note when each camera frame arrives, so the timings can start there.
+  function watchFrames() {
+    if (!("requestVideoFrameCallback" in HTMLVideoElement.prototype)) return;
+    const onFrame = (now, metadata) => {
+      framePresentedAt = metadata.presentationTime ?? now;
+      if (cameraOn) video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
 
   function setCameraStatus(key) {
     cameraStatus.textContent = t(key);
@@ -764,6 +776,7 @@ function start(root) {
       // Autoplay refused: frames still arrive once the video plays.
     }
     decoder ??= await makeDecoder();
+    watchFrames();
     setCameraStatus("camera-on");
     nextFrame(0);
   }
@@ -791,7 +804,10 @@ function start(root) {
       nextFrame(250);
       return;
     }
-    const frameAt = performance.now();
+    const grabbedAt = performance.now();
+    // The frame drawn now is the newest one to have arrived.
+    const frameAt =
+      framePresentedAt != null && framePresentedAt <= grabbedAt ? framePresentedAt : grabbedAt;
     // What the volunteer sees: the middle square of the picture.
     const width = video.videoWidth;
     const height = video.videoHeight;
@@ -810,20 +826,20 @@ function start(root) {
     }
     const decodedAt = performance.now();
     record(timings.frames, {
-      decodeMs: found?.ms ?? null,
-      frameMs: decodedAt - frameAt,
+      decodeMs: found?.ms ?? null, // the decoder's own time
+      grabToDecodedMs: decodedAt - grabbedAt, // drawing, copying and decoding
       found: Boolean(found?.code),
     });
-    if (found?.code) onCameraCode(found.code, frameAt, decodedAt - frameAt);
-    nextFrame(Math.max(0, SCAN_EVERY_MS - (performance.now() - frameAt)));
+    if (found?.code) onCameraCode(found.code, { frameAt, grabbedAt, decodeMs: found.ms });
+    nextFrame(Math.max(0, SCAN_EVERY_MS - (performance.now() - grabbedAt)));
   }
 
-  function onCameraCode(code, frameAt, decodeMs) {
+  function onCameraCode(code, frame) {
     // Not again while its verdict is up or for a moment after.
     if (!panel.hidden && panelCode === code) return;
     if ((recent.get(code) ?? 0) > performance.now()) return;
     if (queue.some((job) => job.code === code)) return;
-    scan(code, "camera", { frameAt, decodeMs, createdAt: frameAt });
+    scan(code, "camera", { ...frame, createdAt: frame.grabbedAt });
   }
 
   cameraToggle.addEventListener("click", () => {

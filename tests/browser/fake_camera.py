@@ -12,7 +12,6 @@ from PIL import Image
 from tickets.badges import badge_png
 
 WIDTH, HEIGHT = 640, 480
-HEADER = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Ip A1:1 C420jpeg\n".encode()
 
 
 def camera_args(video: Path) -> list[str]:
@@ -45,10 +44,10 @@ def blank_frame() -> Image.Image:
     return Image.new("RGB", (WIDTH, HEIGHT), (90, 90, 90))
 
 
-def write_y4m(path: Path, frames: list[Image.Image]) -> Path:
+def write_y4m(path: Path, frames: list[Image.Image], *, fps: int = 30) -> Path:
     """Write `frames` (640 x 480 RGB) as a 4:2:0 YUV4MPEG2 video."""
     with open(path, "wb") as out:
-        out.write(HEADER)
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for frame in frames:
             y, cb, cr = frame.convert("YCbCr").split()
             half = (WIDTH // 2, HEIGHT // 2)

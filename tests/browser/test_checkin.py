@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tests.conftest import book
+from tests.conftest import book, make_event, make_ticket_type
 from tickets.models import Scan, Ticket
 
 from .conftest import (
@@ -191,6 +191,9 @@ def test_handheld_scanner_types_codes(
     """A handheld scanner types the code and Enter into the focused box: the
     box keeps the focus for the next badge; a forged code is not valid."""
     ticket = one_ticket(event, free_type)
+    cancelled = one_ticket(event, free_type, status=Ticket.Status.CANCELLED)
+    other_event = make_event(name="OneTeamGov Midlands", slug="oneteamgov")
+    elsewhere = one_ticket(other_event, make_ticket_type(other_event))
     sign_in(page, live_server, door_staff)
     visit(page, checkin_path(event))
     code = page.get_by_label("Badge code")
@@ -227,6 +230,19 @@ def test_handheld_scanner_types_codes(
     assert has_focus(code)
     expect_count(page, 1, 1)
     assert Scan.objects.filter(ticket=ticket, result="admitted").count() == 1
+
+    # Red too, each saying why: a cancelled place, a badge for another event.
+    for badge, reason in [
+        (cancelled.secret, "Place cancelled or refunded"),
+        (elsewhere.secret, "Badge for another event"),
+    ]:
+        page.keyboard.type(badge)
+        page.keyboard.press("Enter")
+        panel = expect_result(page, "refused")
+        expect(panel).to_contain_text(reason)
+        page.keyboard.press("Escape")  # tap or Escape: gone before its time
+        expect(panel).to_be_hidden()
+        assert has_focus(code)
 
 
 def test_search_admit_and_undo(
