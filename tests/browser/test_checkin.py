@@ -8,6 +8,7 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
+from django.core.cache import cache
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -31,6 +32,14 @@ PASSWORD = "correct horse battery staple"
 
 
 # --- Fixtures and helpers -------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The API caches events' ids by slug; each test makes its event anew."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
