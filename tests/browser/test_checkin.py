@@ -363,3 +363,16 @@ def test_sign_in_page(page: Page, live_server, event, free_type, door_staff):
     check_a11y(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text(event.name)
     expect_count(page, 0, 1)
+
+
+def test_choose_the_event(page: Page, live_server, event, door_staff):
+    """With two events coming up, /checkin/ asks which one the door is for."""
+    make_event(name="OneTeamGov Midlands", slug="oneteamgov")
+    sign_in(page, live_server, door_staff)
+    visit(page, "/checkin/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose the event")
+    with page.expect_navigation():
+        page.get_by_role("link", name="OneTeamGov Midlands").click()
+    expect(page).to_have_url(re.compile(r"/checkin/oneteamgov/$"))
+    check_a11y(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("OneTeamGov Midlands")
