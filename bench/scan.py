@@ -25,16 +25,21 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 4. The queue: every badge once plus ``--rescan`` of them again (people who
    scan twice, or a second door catching the same badge), shuffled and dealt
    round-robin to the devices. All devices start together; each scans its
-   share one after another, waiting for each answer as a real device does,
-   with a new nonce per scan. A 200 answering ``admitted`` or
-   ``already_checked_in`` is expected; anything else (another result, other
-   status, timeout, connection error) counts in ``errors``.
+   share one after another with a new nonce per scan, waiting for each
+   answer as a real device does (``--pace`` spaces a device's scans out as
+   a person would; by default each scan follows the last answer). A 200
+   answering ``admitted`` or ``already_checked_in`` is expected; anything
+   else (another result, other status, timeout, connection error) counts
+   in ``errors``.
 5. Prints ONE JSON line on stdout (progress on stderr): ``scans``,
    ``scans_per_second`` (scans / first request to last answer), p50/p95/
    p99/max latency of the scans, ``admitted`` (must be exactly --badges),
-   ``already_checked_in`` (the duplicates refused), ``errors``, and what the
-   database says afterwards (``checked_in_db``, ``scan_log_rows``), with
-   gunicorn's CPU and the client's, as bench/rush.py does.
+   ``already_checked_in`` (the duplicates refused), ``errors``, what the
+   database says afterwards (``checked_in_db``, ``scan_log_rows``), and
+   ``cpu_ms_per_scan``: CPU used while the devices scanned by gunicorn's
+   workers, PostgreSQL and this client, per scan (two cores give 2000 ms a
+   second, so their sum bounds the rate); ``host_busy_before_pct`` is other
+   load on the machine just before (compare runs only when it is near 0).
 
 Exits 0 if exactly --badges were admitted (by the answers and in the
 database), every re-scan was refused as already checked in, every scan was
@@ -81,6 +86,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--badges", type=int, default=250)
     p.add_argument("--rescan", type=float, default=0.2, help="share scanned twice")
     p.add_argument("--warmup", type=int, default=10, help="requests per device")
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=0,
+        help="scans per second per device (0: as fast as answers come)",
+    )
     p.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     p.add_argument("--threads", type=int, default=1, help=">1 uses gthread")
     p.add_argument("--timeout", type=float, default=10.0, help="per request, s")
@@ -335,9 +346,15 @@ class Queue:
         self.errors: Counter = Counter()
         self.first = self.last = None
 
-    async def device(self, door: Door, codes: list[str], start: asyncio.Event):
+    async def device(
+        self, door: Door, codes: list[str], start: asyncio.Event, pace: float
+    ):
         await start.wait()
+        due = time.perf_counter()
         for code in codes:
+            if pace:  # a person scans a badge every 1/pace seconds at most
+                due += 1 / pace
+                await asyncio.sleep(max(due - time.perf_counter(), 0))
             began = time.perf_counter()
             if self.first is None:
                 self.first = began
@@ -353,7 +370,9 @@ class Queue:
             self.results[result] += 1
 
 
-async def run(base: str, args, codes: list[str], usernames: list[str]) -> Queue:
+async def run(
+    base: str, args, codes: list[str], usernames: list[str], gunicorn_pid: int
+) -> Queue:
     rng = random.Random(args.seed)
     rescans = rng.sample(codes, round(len(codes) * args.rescan))
     plan = codes + rescans
@@ -367,14 +386,17 @@ async def run(base: str, args, codes: list[str], usernames: list[str]) -> Queue:
         await asyncio.gather(*(door.sign_in(connector) for door in doors))
         for _ in range(args.warmup):
             await asyncio.gather(*(door.stats() for door in doors))
+        cpu_before = cpu_now(gunicorn_pid)
         start = asyncio.Event()
         tasks = [
-            asyncio.create_task(queue.device(door, share, start))
+            asyncio.create_task(queue.device(door, share, start, args.pace))
             for door, share in zip(doors, shares, strict=True)
         ]
         await asyncio.sleep(0.05)  # every device is at the start line
         start.set()
         await asyncio.gather(*tasks)
+        cpu_after = cpu_now(gunicorn_pid)
+        queue.cpu_s = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
     finally:
         for door in doors:
             await door.close()
@@ -384,6 +406,33 @@ async def run(base: str, args, codes: list[str], usernames: list[str]) -> Queue:
 
 
 # --- 5. measures -----------------------------------------------------------
+
+
+def process_cpu_s(select) -> float:
+    """CPU seconds used so far by the processes `select(pid, stat)` picks
+    (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if select(int(entry.name), comm, int(fields[1])):
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / tick
+
+
+def cpu_now(gunicorn_pid: int) -> dict:
+    return {
+        "gunicorn": process_cpu_s(lambda pid, comm, ppid: ppid == gunicorn_pid),
+        "postgres": process_cpu_s(lambda pid, comm, ppid: comm == "postgres"),
+        "client": time.process_time(),
+    }
 
 
 def main() -> int:
@@ -408,7 +457,7 @@ def main() -> int:
             log(f"warning: the machine is {busy_before}% busy before the run")
         log(f"gunicorn is up on {base}; {args.devices} doors sign in and scan")
         client_cpu = -time.process_time()
-        queue = asyncio.run(run(base, args, codes, usernames))
+        queue = asyncio.run(run(base, args, codes, usernames, proc.pid))
         client_cpu += time.process_time()
     except (RuntimeError, Failed) as exc:
         log(f"{exc}; see {logfile.name}")
@@ -446,8 +495,14 @@ def main() -> int:
         "rescans": queue.rescans,
         **db,
         "devices": args.devices,
+        "pace": args.pace,
         "workers": args.workers,
         "threads": args.threads,
+        # CPU per scan while the devices scanned (2 cores = 2000 ms per s).
+        "cpu_ms_per_scan": {
+            k: round(v * 1000 / scans, 2) if scans else 0
+            for k, v in queue.cpu_s.items()
+        },
         "server_cpu_s": round(server_cpu, 1),
         "client_cpu_s": round(client_cpu, 1),
         "host_busy_before_pct": busy_before,
