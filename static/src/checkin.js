@@ -415,6 +415,8 @@ function start(root) {
     if (!job) return;
     job.cancelled = true;
     job.wake?.();
+    // Still in front of the camera: give the volunteer a moment first.
+    if (job.code) recent.set(job.code, performance.now() + SAME_CODE_PAUSE_MS);
     hidePanel();
   }
 
@@ -544,6 +546,8 @@ function start(root) {
   }
 
   function admit(person) {
+    // A second tap while the first is on its way would only say "already in".
+    if (queue.some((job) => job.kind === "admit" && job.body.ticket === person.id)) return;
     enqueue({
       kind: "admit",
       url: urls.admit,
@@ -567,9 +571,11 @@ function start(root) {
   // A scanner "types" wherever the focus is: if it is on nothing in
   // particular, send the keys to the badge code box.
   document.addEventListener("keydown", (event) => {
-    if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key.length !== 1 || event.key === " ") return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    if (target.closest?.("input, textarea, select, [contenteditable]")) return;
+    const interactive = "a, button, input, textarea, select, summary, [contenteditable], [tabindex]";
+    if (target !== document.body && target.closest?.(interactive)) return;
     codeInput.focus();
   });
 
