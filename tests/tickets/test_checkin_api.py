@@ -264,6 +264,7 @@ def test_malformed_scans_are_400_invalid(door_client, event, ticket):
         response = post(door_client, SCAN, body)
         assert response.status_code == 400, body
         assert response.json()["result"] == "invalid"
+        assert response.json()["error"] == "bad_request"
         assert response.json()["message"]
         assert response["Cache-Control"] == "no-store"
     assert not Scan.objects.exists()

@@ -25,11 +25,11 @@ never counts twice. ``door`` (optional) names the device or entrance.
 "expected"}``.
 
 Anything malformed (not a JSON object, wrong types, a missing nonce or an
-unknown event, a body over 4 KB) is 400 ``{"result": "invalid", ...}``. Not
-logged in: 401; no permission: 403; a failed CSRF check: 403 with
-``"error": "csrf"``; too many requests: 429 (both with ``Retry-After``);
-the database busy past its lock timeout: 503 (scan again, same nonce).
-Every answer says ``Cache-Control: no-store``.
+unknown event, a body over 4 KB) is 400 ``{"result": "invalid", "error":
+"bad_request", ...}``, not logged. Not logged in: 401; no permission: 403;
+a failed CSRF check: 403 with ``"error": "csrf"``; too many requests: 429;
+the database busy past its lock timeout: 503 (scan again, same nonce); the
+last two with ``Retry-After``. Every answer says ``Cache-Control: no-store``.
 """
 
 import json
@@ -129,18 +129,18 @@ def _json(data: dict, status: int = 200, **headers) -> JsonResponse:
     return response
 
 
-def _invalid(message: str, status: int = 400, **headers) -> JsonResponse:
+def _bad_request(message: str) -> JsonResponse:
     return _json(
         {
             "result": "invalid",
+            "error": "bad_request",
             "message": message,
             "ticket": None,
             "checked_in_at": None,
             "checked_in_by": None,
             "door": None,
         },
-        status=status,
-        **headers,
+        status=400,
     )
 
 
@@ -189,7 +189,7 @@ def _api(*methods: str):
             try:
                 return view(request, *args, **kwargs)
             except _BadRequest as exc:
-                return _invalid(exc.message)
+                return _bad_request(exc.message)
             except BookingBusy as exc:
                 return _json(
                     {"error": "busy", "message": exc.message},
