@@ -435,7 +435,7 @@ def api_stats(request):
 def csrf_failure(request, reason=""):
     """A failed CSRF check: JSON for the API (the page fetches a new token
     by reloading), Django's page elsewhere."""
-    if request.path.startswith(API_PREFIX):
+    if request.path_info.startswith(API_PREFIX):
         return _json(
             {
                 "error": "csrf",
