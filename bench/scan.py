@@ -329,10 +329,13 @@ class Door:
             json=body,
             headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/checkin/"},
         ) as response:
-            data = await response.json(content_type=None)
-            if response.status != 200:
-                raise Failed(f"{response.status} POST /checkin/api/scan {data}")
-            return data["result"]
+            text = await response.text()
+        if response.status != 200:
+            raise Failed(f"{response.status} POST /checkin/api/scan {text[:120]!r}")
+        try:
+            return json.loads(text)["result"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Failed(f"200 POST /checkin/api/scan {text[:120]!r}") from exc
 
     async def close(self) -> None:
         if self.http is not None:
@@ -351,6 +354,8 @@ class Queue:
     ):
         await start.wait()
         due = time.perf_counter()
+        if pace:  # devices are not in step with each other
+            due += random.random() / pace
         for code in codes:
             if pace:  # a person scans a badge every 1/pace seconds at most
                 due += 1 / pace

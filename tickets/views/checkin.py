@@ -66,7 +66,6 @@ _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 _MAX_ID = 2**63 - 1
 clock = time.time  # rate limit windows (tests stop it)
 PERMISSION_CACHE_SECONDS = 30
-EVENT_CACHE_SECONDS = 60
 
 
 class _BadRequest(Exception):
@@ -274,15 +273,9 @@ def _body(request) -> dict:
 
 
 def _event_id(slug) -> int:
-    """The event's id from its slug (sent with every scan), remembered for
-    EVENT_CACHE_SECONDS."""
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise _BadRequest(_("Say which event (its web address name)."))
-    event_id = _remembered(
-        f"checkin-event:{slug}",
-        EVENT_CACHE_SECONDS,
-        lambda: Event.objects.filter(slug=slug).values_list("pk", flat=True).first(),
-    )
+    event_id = Event.objects.filter(slug=slug).values_list("pk", flat=True).first()
     if event_id is None:
         raise _BadRequest(_("There is no such event."))
     return event_id
