@@ -69,8 +69,9 @@ class Counts(NamedTuple):
 @dataclass(frozen=True)
 class ScanResult:
     """The door's answer. `ticket` is the place the code or search found
-    (None for an unknown code, or an old code of a place passed on);
-    `checked_in_*` say when, by whom and where it was admitted."""
+    (None for an unknown code, and for the old badge of a place passed on or
+    of another event's place); `checked_in_*` say when, by whom and where it
+    was admitted."""
 
     result: str
     message: str
