@@ -23,6 +23,8 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/privacy.html"),
         name="privacy",
     ),
+    # Before the admin's own URLs, whose catch-all would take "dashboard/".
+    path("admin/dashboard/", include("tickets.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
 
