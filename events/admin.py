@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import CounterSafeAdminMixin
@@ -83,7 +83,7 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
     def attendee_tools(self, event):
         if event.pk is None:
             return "-"
-        return format_html(
+        tools = format_html(
             '<a href="{}?event={}">{}</a> · <a href="{}?event={}">{}</a>',
             reverse("admin:tickets_broadcast_add"),
             event.pk,
@@ -92,6 +92,23 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
             event.pk,
             _("Print all badges"),
         )
+        exports = format_html_join(
+            " · ",
+            '<a href="{}?{}">{}</a>',
+            [
+                (
+                    reverse("admin:tickets_ticket_exports"),
+                    f"event={event.pk}&list={kind}",
+                    label,
+                )
+                for kind, label in [
+                    ("attendees", _("Attendee list (CSV)")),
+                    ("needs", _("Dietary and access needs (CSV)")),
+                    ("sign-in", _("Sign-in sheet (CSV)")),
+                ]
+            ],
+        )
+        return format_html("{}<br>{}", tools, exports)
 
     @admin.display(description=_("places left"))
     def places_left(self, event):

@@ -28,6 +28,7 @@ from .common import (
     _confirmed,
     _order_link,
 )
+from .exports import ExportActions
 
 
 class OrderPaymentFilter(admin.ChoicesFieldListFilter):
@@ -37,7 +38,7 @@ class OrderPaymentFilter(admin.ChoicesFieldListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(PrintBadgesAction, admin.ModelAdmin):
+class TicketAdmin(ExportActions, PrintBadgesAction, admin.ModelAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -87,7 +88,13 @@ class TicketAdmin(PrintBadgesAction, admin.ModelAdmin):
         "checked_in_door",
     ]
     list_select_related = ["order", "ticket_type__event"]
-    actions = ["cancel_places", "print_badges"]
+    actions = [
+        "cancel_places",
+        "print_badges",
+        "export_attendees",
+        "export_needs",
+        "export_sign_in",
+    ]
 
     def has_add_permission(self, request):
         return False
