@@ -2,7 +2,8 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -35,6 +36,7 @@ from .common import (
     _confirmation,
     _confirmed,
 )
+from .filters import OrderCheckedInFilter
 
 
 class ReadOnlyInline:
@@ -183,12 +185,22 @@ class OrderAdmin(admin.ModelAdmin):
         "paid",
         "created_at",
     ]
-    list_filter = ["status", "payment_method", "payment_status", "event"]
+    list_filter = [
+        "status",
+        "payment_method",
+        "payment_status",
+        "event",
+        "tickets__ticket_type",
+        "tickets__sector",
+        OrderCheckedInFilter,
+    ]
     search_fields = [
         "reference",
         "buyer_name",
         "buyer_email",
+        "tickets__first_name",
         "tickets__last_name",
+        "tickets__email",
         "tickets__organisation",
         "invoice__organisation",
         "invoice__number",
@@ -244,11 +256,20 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = [name for _title, opts in fieldsets for name in opts["fields"]]
 
     def get_queryset(self, request):
-        live = ~Q(tickets__status=Ticket.Status.CANCELLED)
+        # A subquery, not Count("tickets"): searching and filtering through
+        # the places joins them again, which would multiply a joined count.
+        live = (
+            Ticket.objects.filter(order=OuterRef("pk"))
+            .exclude(status=Ticket.Status.CANCELLED)
+            .order_by()
+            .values("order")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(_place_count=Count("tickets", filter=live))
+            .annotate(_place_count=Coalesce(Subquery(live), 0))
         )
 
     def get_fieldsets(self, request, obj=None):

@@ -29,6 +29,7 @@ from .common import (
     _order_link,
 )
 from .exports import ExportActions
+from .filters import CheckedInFilter
 
 
 class OrderPaymentFilter(admin.ChoicesFieldListFilter):
@@ -54,6 +55,7 @@ class TicketAdmin(ExportActions, PrintBadgesAction, admin.ModelAdmin):
         "status",
         "sector",
         ("order__payment_status", OrderPaymentFilter),
+        CheckedInFilter,
     ]
     search_fields = [
         "first_name",
