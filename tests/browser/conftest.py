@@ -47,6 +47,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STYLESHEET = "/static/dist/psdm.css"
+ADMIN_STYLESHEET = "/static/admin/css/base.css"
 REFERENCE_RE = re.compile(r"^PSDM-[A-Z0-9]{5}$")
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
@@ -180,21 +181,21 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def check_a11y(page: Page) -> None:
+def check_a11y(page: Page, *, stylesheet: str = STYLESHEET) -> None:
     """Assert the page as it stands has no axe-core violations, styles applied.
 
     Call it after every page load (and after any change worth checking, such
     as an error summary appearing). The `page` fixture fails the test if a
-    load was never checked.
+    load was never checked. Admin pages pass ADMIN_STYLESHEET.
     """
     page.wait_for_load_state("load")
     styled = page.evaluate(
         """(href) => [...document.styleSheets].some(
             (sheet) => sheet.href && sheet.href.endsWith(href)
                 && sheet.cssRules.length > 0)""",
-        STYLESHEET,
+        stylesheet,
     )
-    assert styled, f"{page.url}: {STYLESHEET} is not applied, so contrast is untested"
+    assert styled, f"{page.url}: {stylesheet} is not applied, so contrast is untested"
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     violations = page.evaluate("async () => (await axe.run()).violations")

@@ -18,6 +18,8 @@ LABEL_WIDTH = 220
 ROW_HEIGHT = 28
 BAR_HEIGHT = 18
 FONT_SIZE = 13
+MIN_SEGMENT_WIDTH = 4
+MAX_COLUMN_WIDTH = 48
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ def stacked_bar(
     parts, x = [], 0.0
     for segment in segments:
         width = WIDTH * segment.value / total
+        if segment.value:
+            # One place of 250 would be a hairline: keep every part in sight.
+            width = max(width, MIN_SEGMENT_WIDTH)
+        width = min(width, WIDTH - x)
         if width > 0:
             parts.append(
                 f'<rect class="bar bar-{escape(segment.kind)}" x="{_num(x)}" '
@@ -149,7 +155,7 @@ def column_chart(
     left = 8
     n = max(len(points), 1)
     slot = (WIDTH - 2 * left) / n
-    col = max(slot * 0.7, 1)
+    col = min(max(slot * 0.7, 1), MAX_COLUMN_WIDTH)
     top = max((p.value for p in points), default=0) or 1
     baseline = plot_top + plot_height
     parts = [
