@@ -1,6 +1,10 @@
 """Moving a confirmed place to another ticket type of the same event."""
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
 
 from tests.conftest import billing, book, hold, make_event, make_ticket_type
 from tickets.models import OrderChange, Ticket, TicketType
@@ -103,3 +107,80 @@ def test_a_cancelled_place_is_refused(event, free_type, paid_type):
 def test_a_held_place_is_refused(event, free_type, paid_type):
     ticket = hold(book(event, free_type)).tickets.get()
     assert "confirmed place" in refused(ticket, paid_type)
+
+
+# -- the admin action -------------------------------------------------------------
+
+TICKETS = reverse("admin:tickets_ticket_changelist")
+
+
+@pytest.fixture
+def organiser_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("organiser", "o@x.uk", "pw")
+    client.force_login(user)
+    return client
+
+
+def messages_of(response) -> str:
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_admin_action_moves_the_selected_places(
+    organiser_client, event, free_type, paid_type, speaker_type
+):
+    """The confirmation page lists the event's types only, says money is not
+    moved, and the chosen type takes the places it has room for."""
+    other = make_event(slug="other", name="Other event")
+    make_ticket_type(other, name="Elsewhere")
+    first, second = book(event, free_type, count=2).tickets.order_by("pk")
+    data = {"action": "move_places", ACTION_CHECKBOX_NAME: [first.pk, second.pk]}
+
+    page = organiser_client.post(TICKETS, {**data, "index": "0"})
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Speaker: £0.00, 1 of 1 place left" in content
+    assert "Supplier: £95.00, shares the event&#x27;s places" in content
+    assert "Elsewhere" not in content
+    assert "Nothing is charged or refunded" in content
+    assert first.full_name in content and second.full_name in content
+
+    done = organiser_client.post(
+        TICKETS, {**data, "post": "yes", "ticket_type": speaker_type.pk}, follow=True
+    )
+    text = messages_of(done)
+    assert "Moved 1 place to Speaker: Ada0 Lovelace." in text
+    assert "1 place was not moved: Ada1 Lovelace: Speaker is full" in text
+    assert Ticket.objects.get(pk=first.pk).ticket_type_id == speaker_type.pk
+    assert Ticket.objects.get(pk=second.pk).ticket_type_id == free_type.pk
+    change = OrderChange.objects.filter(action="ticket_type_changed").get()
+    assert change.actor == "organiser"
+
+
+def test_admin_action_asks_again_without_a_type(organiser_client, event, free_type):
+    ticket = book(event, free_type).tickets.get()
+    page = organiser_client.post(
+        TICKETS,
+        {"action": "move_places", ACTION_CHECKBOX_NAME: [ticket.pk], "post": "yes"},
+    )
+    assert page.status_code == 200
+    assert "Choose a ticket type." in page.content.decode()
+
+
+def test_admin_action_needs_permission_to_change_orders(
+    client, django_user_model, event, free_type, paid_type
+):
+    staff = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+    client.force_login(staff)
+    ticket = book(event, free_type).tickets.get()
+    client.post(
+        TICKETS,
+        {
+            "action": "move_places",
+            ACTION_CHECKBOX_NAME: [ticket.pk],
+            "post": "yes",
+            "ticket_type": paid_type.pk,
+        },
+    )
+    assert b"move_places" not in client.get(TICKETS).content
+    assert OrderChange.objects.filter(action="ticket_type_changed").count() == 0

@@ -30,6 +30,7 @@ from .common import (
 )
 from .exports import ExportActions
 from .filters import CheckedInFilter
+from .moves import MoveTicketTypeAction
 
 
 class OrderPaymentFilter(admin.ChoicesFieldListFilter):
@@ -39,7 +40,9 @@ class OrderPaymentFilter(admin.ChoicesFieldListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ExportActions, PrintBadgesAction, admin.ModelAdmin):
+class TicketAdmin(
+    ExportActions, MoveTicketTypeAction, PrintBadgesAction, admin.ModelAdmin
+):
     list_display = [
         "last_name",
         "first_name",
@@ -92,6 +95,7 @@ class TicketAdmin(ExportActions, PrintBadgesAction, admin.ModelAdmin):
     list_select_related = ["order", "ticket_type__event"]
     actions = [
         "cancel_places",
+        "move_places",
         "print_badges",
         "export_attendees",
         "export_needs",
