@@ -51,7 +51,7 @@ def log_in(page: Page, live_server, django_user_model) -> None:
     axe reports, and it is not ours to change.
     """
     user = django_user_model.objects.create_superuser(
-        "organiser", "organiser@example.gov.uk", "pw"
+        "dashboard-organiser", "dashboard@example.gov.uk", "pw"
     )
     client = Client()
     client.force_login(user)
