@@ -1,10 +1,17 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import CounterSafeAdminMixin
+from .forms import CheckedImageField
 from .models import Event, Session, Speaker
+from .services import speaker_photo_update
 
 
 class SpeakerInline(admin.TabularInline):
@@ -120,16 +127,92 @@ class SpeakerAdmin(admin.ModelAdmin):
     list_display = ["name", "role", "organisation", "event", "position"]
     list_editable = ["position"]
     list_filter = ["event"]
-    search_fields = ["name", "organisation", "role"]
+    search_fields = ["name", "organisation", "role", "event__name"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["event"]
+    fields = [
+        "event",
+        "name",
+        "slug",
+        "role",
+        "organisation",
+        "bio",
+        "photo",
+        "photo_preview",
+        "position",
+        "speaking_at",
+    ]
+    readonly_fields = ["photo_preview", "speaking_at"]
+    formfield_overrides = {models.ImageField: {"form_class": CheckedImageField}}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "photo" in form.changed_data:
+            speaker_photo_update(speaker=obj)
+
+    @admin.display(description=_("as shown on the site"))
+    def photo_preview(self, speaker):
+        if not speaker.photo:
+            return "-"
+        return format_html(
+            '<img src="{}" alt="" width="120" height="120">', speaker.photo_url
+        )
+
+    @admin.display(description=_("speaking at"))
+    def speaking_at(self, speaker):
+        if speaker.pk is None:
+            return "-"
+        sessions = speaker.sessions.all()
+        if not sessions:
+            return _("No sessions yet: add the speaker from a session's page.")
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> ({}{})',
+            [
+                (
+                    reverse("admin:events_session_change", args=[session.pk]),
+                    session.title,
+                    timezone.localtime(session.starts_at).strftime("%H:%M"),
+                    f", {session.room}" if session.room else "",
+                )
+                for session in sessions
+            ],
+        )
+
+
+class SessionSpeakerForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        speaker, session = cleaned.get("speaker"), cleaned.get("session")
+        if speaker and session and speaker.event_id != session.event_id:
+            raise ValidationError(
+                _("%(name)s speaks at another event.") % {"name": speaker.name}
+            )
+        return cleaned
+
+
+class SessionSpeakerInline(admin.TabularInline):
+    model = Session.speakers.through
+    form = SessionSpeakerForm
+    extra = 1
+    autocomplete_fields = ["speaker"]
+    verbose_name = _("speaker")
+    verbose_name_plural = _("speakers")
 
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ["title", "starts_at", "ends_at", "room", "event"]
+    list_display = ["title", "starts_at", "ends_at", "room", "event", "speaker_names"]
     list_filter = ["event", "room"]
     search_fields = ["title", "description", "speakers__name"]
-    filter_horizontal = ["speakers"]
     list_select_related = ["event"]
     date_hierarchy = "starts_at"
+    fields = ["event", "title", "description", "starts_at", "ends_at", "room"]
+    inlines = [SessionSpeakerInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("speakers")
+
+    @admin.display(description=_("speakers"))
+    def speaker_names(self, session):
+        return ", ".join(speaker.name for speaker in session.speakers.all())

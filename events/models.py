@@ -200,6 +200,15 @@ class Speaker(models.Model):
         upload_to="speakers/",
         blank=True,
         validators=[validate_image_upload],
+        help_text=_(
+            "PNG, JPEG, GIF or WebP, under 2 MB. The site shows a square crop "
+            "from the middle."
+        ),
+    )
+    # The square web rendition, made from `photo` by
+    # services.speaker_photo_update; the original is kept beside it.
+    photo_web = models.ImageField(
+        _("photo for the web"), upload_to="speakers/web/", blank=True, editable=False
     )
     position = models.PositiveIntegerField(_("order"), default=0)
 
@@ -218,6 +227,13 @@ class Speaker(models.Model):
         return reverse(
             "events:speaker", kwargs={"slug": self.event.slug, "speaker": self.slug}
         )
+
+    @property
+    def photo_url(self) -> str:
+        """Return the web rendition's URL (the original's until one exists)."""
+        if self.photo_web:
+            return self.photo_web.url
+        return self.photo.url if self.photo else ""
 
 
 class Session(models.Model):
