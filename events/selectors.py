@@ -27,6 +27,20 @@ def event_agenda(*, event: Event) -> list[Session]:
     )
 
 
+def agenda_slots(*, sessions: list[Session]) -> list[tuple]:
+    """Group the agenda by start time: [(starts_at, [session, ...]), ...].
+
+    Sessions at the same time run side by side in different rooms.
+    """
+    slots: list[tuple] = []
+    for session in sessions:
+        if slots and slots[-1][0] == session.starts_at:
+            slots[-1][1].append(session)
+        else:
+            slots.append((session.starts_at, [session]))
+    return slots
+
+
 def speaker_get(*, event: Event, slug: str) -> Speaker:
     return get_object_or_404(
         Speaker.objects.prefetch_related("sessions"), event=event, slug=slug

@@ -7,6 +7,8 @@ app_name = "events"
 urlpatterns = [
     path("", views.home, name="home"),
     path("events/<slug:slug>/", views.event_detail, name="detail"),
+    path("events/<slug:slug>/agenda/", views.agenda, name="agenda"),
+    path("events/<slug:slug>/agenda.ics", views.agenda_calendar, name="agenda_ics"),
     path("events/<slug:slug>/speakers/", views.speaker_list, name="speakers"),
     path(
         "events/<slug:slug>/speakers/<slug:speaker>/",

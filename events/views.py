@@ -1,8 +1,12 @@
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from .calendar import agenda_ics
 from .extensions import event_context
 from .selectors import (
+    agenda_slots,
     event_agenda,
     event_get_published,
     event_list_upcoming,
@@ -46,3 +50,24 @@ def speaker_detail(request, slug, speaker):
         "events/speaker_detail.html",
         {"event": event, "speaker": speaker_get(event=event, slug=speaker)},
     )
+
+
+@require_GET
+def agenda(request, slug):
+    event = event_get_published(slug=slug)
+    return render(
+        request,
+        "events/agenda.html",
+        {"event": event, "slots": agenda_slots(sessions=event_agenda(event=event))},
+    )
+
+
+@require_GET
+def agenda_calendar(request, slug):
+    """The agenda as an .ics feed people can subscribe to or import."""
+    event = event_get_published(slug=slug)
+    url = request.build_absolute_uri(reverse("events:agenda", args=[event.slug]))
+    body = agenda_ics(event=event, sessions=event_agenda(event=event), url=url)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{event.slug}-agenda.ics"'
+    return response

@@ -115,6 +115,21 @@ def test_speakers_and_sponsors_pages(page: Page, live_server, full_event):
     expect_images_loaded(page)
 
 
+def test_agenda_page(page: Page, live_server, full_event):
+    visit(page, f"/events/{full_event.slug}/agenda/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Agenda")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Opening keynote")
+    expect(main).to_contain_text("Main hall")
+    feed = page.get_by_role("link", name="Add the agenda to your calendar")
+    response = page.request.get(f"{live_server.url}{feed.get_attribute('href')}")
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    with page.expect_navigation():
+        main.get_by_role("link", name="Ada Lovelace").click()
+    check_a11y(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
+
+
 def test_accessibility_and_privacy_pages(page: Page, live_server):
     visit(page, "/accessibility/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
