@@ -16,6 +16,9 @@ class EventQuerySet(models.QuerySet):
     def upcoming(self):
         return self.published().filter(ends_at__gte=timezone.now())
 
+    def past(self):
+        return self.published().filter(ends_at__lt=timezone.now())
+
 
 class Event(models.Model):
     """A day (or more) people book places for; its capacity is the pool."""
@@ -158,6 +161,10 @@ class Event(models.Model):
     @property
     def aims_list(self) -> list[str]:
         return [line.strip() for line in self.aims.splitlines() if line.strip()]
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at < timezone.now()
 
     @property
     def sales_not_open_yet(self) -> bool:

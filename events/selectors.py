@@ -7,7 +7,13 @@ from .models import Event, Session, Speaker
 
 
 def event_list_upcoming() -> QuerySet[Event]:
-    return Event.objects.upcoming()
+    """Return published events not yet over, soonest first."""
+    return Event.objects.upcoming().order_by("starts_at", "pk")
+
+
+def event_list_past() -> QuerySet[Event]:
+    """Return published events that are over, the most recent first."""
+    return Event.objects.past().order_by("-starts_at", "-pk")
 
 
 def event_get_published(*, slug: str) -> Event:

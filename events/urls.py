@@ -6,6 +6,8 @@ app_name = "events"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Before the event pages, whose slug would otherwise take "archive".
+    path("events/archive/", views.archive, name="archive"),
     path("events/<slug:slug>/", views.event_detail, name="detail"),
     path("events/<slug:slug>/agenda/", views.agenda, name="agenda"),
     path("events/<slug:slug>/agenda.ics", views.agenda_calendar, name="agenda_ics"),

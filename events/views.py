@@ -9,15 +9,30 @@ from .selectors import (
     agenda_slots,
     event_agenda,
     event_get_published,
+    event_list_past,
     event_list_upcoming,
     event_speakers,
     speaker_get,
 )
 
+# How many past events the home page shows before "all past events".
+HOME_PAST_EVENTS = 3
+
 
 @require_GET
 def home(request):
-    return render(request, "events/home.html", {"events": event_list_upcoming()})
+    past = list(event_list_past()[: HOME_PAST_EVENTS + 1])
+    context = {
+        "events": event_list_upcoming(),
+        "past_events": past[:HOME_PAST_EVENTS],
+        "more_past_events": len(past) > HOME_PAST_EVENTS,
+    }
+    return render(request, "events/home.html", context)
+
+
+@require_GET
+def archive(request):
+    return render(request, "events/archive.html", {"events": event_list_past()})
 
 
 @require_GET

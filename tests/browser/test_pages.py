@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from events.models import Session, Speaker
@@ -128,6 +129,29 @@ def test_agenda_page(page: Page, live_server, full_event):
         main.get_by_role("link", name="Ada Lovelace").click()
     check_a11y(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
+
+
+def test_home_with_past_events_and_the_archive(page: Page, live_server, db):
+    make_event(slug="next", name="OneTeamGov Midlands")
+    now = timezone.now()
+    for days in (30, 60, 90, 120):
+        start = now - timedelta(days=days)
+        make_event(
+            slug=f"past-{days}",
+            name=f"Meet-up {days} days ago",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+        )
+    visit(page, "/")
+    expect(page.get_by_role("heading", name="Past events")).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="All past events").click()
+    check_a11y(page)
+    expect(page.get_by_role("main").get_by_role("heading", level=2)).to_have_count(4)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Meet-up 120 days ago").click()
+    check_a11y(page)
+    expect(page.get_by_role("main")).to_contain_text("This event took place on")
 
 
 def test_accessibility_and_privacy_pages(page: Page, live_server):

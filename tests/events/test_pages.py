@@ -22,7 +22,10 @@ def test_home_lists_upcoming_published_events(client, db):
     )
     make_event(slug="draft", name="Draft", is_published=False)
     page = client.get("/").content.decode()
-    assert "Soon" in page and "Long ago" not in page and "Draft" not in page
+    upcoming, past = page.split("Past events")
+    assert "Soon" in upcoming and "Long ago" not in upcoming
+    assert "Long ago" in past
+    assert "Draft" not in page
 
 
 def test_event_page_says_plainly_how_many_places_are_left(client, event, free_type):
@@ -112,3 +115,62 @@ def test_statements(client, db, path):
 
 def test_unknown_pages_are_not_found(client, db):
     assert client.get("/events/nope/").status_code == 404
+
+
+def test_home_lists_upcoming_events_soonest_first_and_past_ones_apart(client, db):
+    now = timezone.now()
+    make_event(
+        slug="later",
+        name="OneTeamGov Midlands",
+        starts_at=now + timedelta(days=90),
+        ends_at=now + timedelta(days=90, hours=7),
+    )
+    make_event(
+        slug="sooner",
+        name="Launch event",
+        starts_at=now + timedelta(days=5),
+        ends_at=now + timedelta(days=5, hours=8),
+    )
+    for days in (400, 300, 200, 100):
+        make_event(
+            slug=f"past-{days}",
+            name=f"Past {days}",
+            starts_at=now - timedelta(days=days),
+            ends_at=now - timedelta(days=days) + timedelta(hours=8),
+        )
+    make_event(
+        slug="draft-past",
+        name="Draft past",
+        is_published=False,
+        starts_at=now - timedelta(days=50),
+        ends_at=now - timedelta(days=49),
+    )
+    page = client.get("/").content.decode()
+    upcoming, past = page.split("Past events")
+    assert upcoming.index("Launch event") < upcoming.index("OneTeamGov Midlands")
+    assert "Past" not in upcoming.replace("Past events", "")
+    assert past.index("Past 100") < past.index("Past 200") < past.index("Past 300")
+    assert "Past 400" not in past and 'href="/events/archive/"' in past
+    assert "Draft" not in page
+
+    archive = client.get("/events/archive/").content.decode()
+    assert [archive.index(f"Past {d}") for d in (100, 200, 300, 400)] == sorted(
+        archive.index(f"Past {d}") for d in (100, 200, 300, 400)
+    )
+    assert "Launch event" not in archive and "Draft" not in archive
+
+
+def test_home_without_past_events_has_no_archive_section(client, event):
+    page = client.get("/").content.decode()
+    assert "Past events" not in page
+
+
+def test_a_past_event_page_says_it_took_place(client, db):
+    now = timezone.now()
+    past = make_event(
+        slug="gone",
+        starts_at=now - timedelta(days=3),
+        ends_at=now - timedelta(days=3) + timedelta(hours=8),
+    )
+    page = client.get(past.get_absolute_url()).content.decode()
+    assert "This event took place on" in page and "Book your place" not in page
