@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from . import tasks
+from .forms import SponsorAdminForm
 from .models import Sponsor, SponsorTier
 
 
@@ -32,18 +35,74 @@ class SponsorTierAdmin(admin.ModelAdmin):
 
 @admin.register(Sponsor)
 class SponsorAdmin(admin.ModelAdmin):
-    list_display = ["name", "logo_preview", "tier", "event", "position", "is_visible"]
+    form = SponsorAdminForm
+    list_display = [
+        "name",
+        "logo_preview",
+        "tier",
+        "position",
+        "event",
+        "is_visible",
+        "logo_received",
+        "free_places_claimed_of",
+        "is_invoiced",
+        "is_paid",
+    ]
     list_editable = ["position", "is_visible"]
-    list_filter = ["event", "tier", "is_visible"]
-    search_fields = ["name", "description", "website"]
+    list_filter = ["event", "tier", "is_visible", "is_invoiced", "is_paid"]
+    search_fields = ["name", "description", "website", "contact_name", "contact_email"]
     list_select_related = ["tier", "event"]
+    ordering = ["tier__rank", "tier__name", "position", "name"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (None, {"fields": ["event", "tier", "name", "position", "is_visible"]}),
+        (_("On the public pages"), {"fields": ["logo", "website", "description"]}),
+        (_("Contact"), {"fields": ["contact_name", "contact_email"]}),
+        (
+            _("Sponsorship and benefits"),
+            {
+                "fields": [
+                    "is_invoiced",
+                    "is_paid",
+                    "logo_received",
+                    "free_places_claimed",
+                    "free_places_in_tier",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = ["logo_received", "free_places_in_tier"]
 
-    @admin.display(description="logo")
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "logo" in form.changed_data:
+            sponsor_id = obj.pk
+            transaction.on_commit(
+                lambda: tasks.sponsor_logo_renditions_make.delay(sponsor_id)
+            )
+
+    @admin.display(description=_("logo"))
     def logo_preview(self, sponsor):
         if not sponsor.logo:
             return "-"
         return format_html(
             '<img src="{}" alt="" style="max-height:32px;max-width:120px">',
-            sponsor.logo.url,
+            sponsor.web_logo_url,
         )
+
+    @admin.display(description=_("logo received"), boolean=True)
+    def logo_received(self, sponsor):
+        return sponsor.logo_received
+
+    @admin.display(description=_("free places claimed"))
+    def free_places_claimed_of(self, sponsor):
+        return _("%(claimed)d of %(total)d") % {
+            "claimed": sponsor.free_places_claimed,
+            "total": sponsor.free_places,
+        }
+
+    @admin.display(description=_("free places in the tier"))
+    def free_places_in_tier(self, sponsor):
+        if sponsor.tier_id is None:
+            return "-"
+        return sponsor.free_places

@@ -1,10 +1,11 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from events.validators import validate_image_upload
 
 from .colours import HEX_COLOUR, text_colour_on, validate_hex_colour
+from .validators import validate_logo_upload
 
 
 class SponsorTier(models.Model):
@@ -66,12 +67,39 @@ class Sponsor(models.Model):
         _("logo"),
         upload_to="sponsors/",
         blank=True,
-        validators=[validate_image_upload],
-        help_text=_("PNG, JPEG, GIF or WebP, under 2 MB."),
+        validators=[validate_logo_upload],
+        help_text=_(
+            "PNG, JPEG, GIF or WebP, under 2 MB (not SVG). Web and print sizes "
+            "are made from it automatically."
+        ),
+    )
+    # Made from `logo` by services.sponsor_logo_renditions_make; never edited.
+    logo_web = models.ImageField(
+        _("logo for the web"), upload_to="sponsors/", blank=True, editable=False
+    )
+    logo_print = models.ImageField(
+        _("logo for print"), upload_to="sponsors/", blank=True, editable=False
+    )
+    logo_renditions_of = models.CharField(
+        _("renditions made from"), max_length=255, blank=True, editable=False
     )
     website = models.URLField(_("website"), blank=True)
     description = models.CharField(_("short description"), max_length=500, blank=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    is_invoiced = models.BooleanField(_("invoiced"), default=False)
+    is_paid = models.BooleanField(_("paid"), default=False)
+    free_places_claimed = models.PositiveIntegerField(
+        _("free places claimed"),
+        default=0,
+        help_text=_(
+            "How many of the tier's free places the sponsor has used. Counted "
+            "by hand for now; sponsor codes will count them automatically."
+        ),
+    )
+    position = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers come first in the tier.")
+    )
     is_visible = models.BooleanField(_("visible"), default=True)
 
     class Meta:
@@ -79,3 +107,31 @@ class Sponsor(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.tier_id and self.free_places_claimed > self.tier.free_places:
+            raise ValidationError(
+                {
+                    "free_places_claimed": _(
+                        "The %(tier)s tier includes %(total)d free places."
+                    )
+                    % {"tier": self.tier.name, "total": self.tier.free_places}
+                }
+            )
+
+    @property
+    def logo_received(self) -> bool:
+        return bool(self.logo)
+
+    @property
+    def free_places(self) -> int:
+        """Return N in "n of N": the free places the sponsor's tier includes."""
+        return self.tier.free_places
+
+    @property
+    def web_logo_url(self) -> str:
+        """Return the web rendition's URL (the original until it is made)."""
+        if self.logo_web and self.logo_renditions_of == self.logo.name:
+            return self.logo_web.url
+        return self.logo.url if self.logo else ""
