@@ -24,14 +24,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from events.models import Event, Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
+from sponsors.services import sponsor_logo_renditions_make
 
 from .models import BadgeRole, TicketType
+from .roles import DOOR_STAFF_GROUP, ORGANISER_GROUP
 from .services import AttendeeDetails, OrderLine, SoldOut, order_create
 from .services.outbox import emails_silenced
 
 LONDON = ZoneInfo("Europe/London")
 LAUNCH_SLUG = "psdm-launch"
-DOOR_STAFF_GROUP = "Door staff"
 
 
 @dataclass
@@ -342,6 +343,7 @@ def _sponsors(event: Event) -> None:
             sponsor.logo.save(
                 f"{slug}.png", ContentFile(placeholder_logo(name, colour))
             )
+        sponsor_logo_renditions_make(sponsor_id=sponsor.pk)
 
 
 def placeholder_logo(name: str, colour: str) -> bytes:
@@ -403,6 +405,7 @@ def _users() -> list[str]:
     door_group.permissions.add(
         Permission.objects.get(content_type__app_label="tickets", codename="check_in")
     )
+    organiser_group, _ = Group.objects.get_or_create(name=ORGANISER_GROUP)
     logins = []
     for username, password, is_superuser in (
         ("organiser", "psdm-organiser-local", True),
@@ -417,8 +420,7 @@ def _users() -> list[str]:
             # Known passwords only ever on a local (DEBUG) site.
             user.set_password(password if settings.DEBUG else secrets.token_urlsafe(24))
         user.save()
-        if not is_superuser:
-            user.groups.add(door_group)
+        user.groups.add(organiser_group if is_superuser else door_group)
         shown = password if settings.DEBUG else "(random: set one with changepassword)"
         logins.append(f"{username} / {shown}")
     return logins
