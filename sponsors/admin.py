@@ -1,10 +1,16 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
-from . import tasks
+from . import exports, tasks
 from .forms import SponsorAdminForm
 from .models import Sponsor, SponsorTier
 
@@ -72,6 +78,35 @@ class SponsorAdmin(admin.ModelAdmin):
         ),
     ]
     readonly_fields = ["logo_received", "free_places_in_tier"]
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(never_cache(self.export_view)),
+                name="sponsors_sponsor_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """Download the sponsors listed (with the list's filters and search)
+        and their benefits as CSV."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            changelist_url = reverse("admin:sponsors_sponsor_changelist")
+            return HttpResponseRedirect(f"{changelist_url}?{ERROR_FLAG}=1")
+        sponsors = changelist.get_queryset(request)
+        response = HttpResponse(
+            exports.sponsor_benefits_csv(sponsors),
+            content_type="text/csv; charset=utf-8",
+        )
+        name = exports.sponsor_benefits_filename(sponsors)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
