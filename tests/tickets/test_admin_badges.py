@@ -267,3 +267,26 @@ def test_staff_who_may_view_sheets_may_download_but_not_print(
     assert client.get(status_url(sheet)).status_code == 200
     assert client.get(PRINT).status_code == 403
     assert "Print all badges" not in client.get(SHEETS).content.decode()
+
+
+def test_print_badges_for_the_selected_orders(
+    organiser_client, event, free_type, order, django_capture_on_commit_callbacks
+):
+    """From the orders list: every confirmed place of the chosen orders."""
+    first, second, third = order.tickets.order_by("pk")
+    order_cancel(order_id=order.pk, actor=Actor.system(), ticket_ids=[second.pk])
+    other = book(event, free_type)
+    book(event, free_type)  # not selected
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser_client.post(
+            reverse("admin:tickets_order_changelist"),
+            {
+                "action": "print_order_badges",
+                ACTION_CHECKBOX_NAME: [order.pk, other.pk],
+            },
+        )
+    sheet = BadgeSheet.objects.get()
+    assert response.status_code == 302 and response["Location"] == progress_url(sheet)
+    assert (sheet.status, sheet.total) == ("done", 3)
+    expected = {first.secret, third.secret, other.tickets.get().secret}
+    assert set(scan_pdf(bytes(sheet.pdf), dpi=150)) == expected

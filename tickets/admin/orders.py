@@ -26,6 +26,7 @@ from ..services import (
     order_amount_due,
 )
 from ..services.notify import order_confirmation_resend
+from .badges import PrintBadgesAction
 from .common import (
     CANCEL_NOTES,
     REASON_FIELD,
@@ -172,7 +173,7 @@ class HistoryInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PrintBadgesAction, admin.ModelAdmin):
     list_display = [
         "reference",
         "buyer",
@@ -209,7 +210,12 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["event"]
     view_on_site = False  # the buyer's link is on the page, with a warning
-    actions = ["cancel_orders", "mark_invoices_paid", "resend_confirmations"]
+    actions = [
+        "cancel_orders",
+        "mark_invoices_paid",
+        "resend_confirmations",
+        "print_order_badges",
+    ]
     inlines = [TicketInline, InvoiceInline, RefundInline, EmailInline, HistoryInline]
     fieldsets = [
         (
@@ -440,6 +446,13 @@ class OrderAdmin(admin.ModelAdmin):
                 % {"count": len(skipped), "orders": ", ".join(skipped)},
                 messages.WARNING,
             )
+
+    @admin.action(
+        description=_("Print badges for the selected orders"),
+        permissions=["print_badges"],
+    )
+    def print_order_badges(self, request, queryset):
+        return self.print_badges(request, Ticket.objects.filter(order__in=queryset))
 
     @admin.action(
         description=_("Send the confirmation e-mail again"), permissions=["change"]
