@@ -102,8 +102,11 @@ def parse_args() -> argparse.Namespace:
 # --- 1. the database and the event ---------------------------------------
 
 
-def prepare_database(url: str) -> psycopg.Connection:
-    """Create the database if missing; return a connection holding the lock."""
+def prepare_database(
+    url: str, lock_key: int = LOCK_KEY, script: str = "bench/rush.py"
+) -> psycopg.Connection:
+    """Create the database if missing; return a connection holding the lock
+    that keeps two runs of `script` apart."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     with psycopg.connect(parts._replace(path="/postgres").geturl()) as admin:
@@ -113,8 +116,8 @@ def prepare_database(url: str) -> psycopg.Connection:
             log(f"creating database {name}")
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn = psycopg.connect(url, autocommit=True)
-    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
-        raise SystemExit(f"another bench/rush.py is running on {name}")
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [lock_key]).fetchone()[0]:
+        raise SystemExit(f"another {script} is running on {name}")
     return conn
 
 

@@ -62,13 +62,17 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import aiohttp
-import psycopg
 import yarl
-from psycopg import sql
-from rush import children_cpu_s, cpu_busy_pct, log, percentile_ms, stop_gunicorn
+from rush import (
+    children_cpu_s,
+    cpu_busy_pct,
+    log,
+    percentile_ms,
+    prepare_database,
+    stop_gunicorn,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,22 +107,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- 1. the database, the event and the door accounts ----------------------
-
-
-def prepare_database(url: str) -> psycopg.Connection:
-    """Create the database if missing; return a connection holding the lock."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(parts._replace(path="/postgres").geturl()) as admin:
-        admin.autocommit = True
-        query = "SELECT 1 FROM pg_database WHERE datname = %s"
-        if not admin.execute(query, [name]).fetchone():
-            log(f"creating database {name}")
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn = psycopg.connect(url, autocommit=True)
-    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
-        raise SystemExit(f"another bench/scan.py is running on {name}")
-    return conn
 
 
 def reset(url: str, badges: int, devices: int) -> tuple[list[str], list[str]]:
@@ -443,7 +431,7 @@ def cpu_now(gunicorn_pid: int) -> dict:
 def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # runs `finally`
-    lock = prepare_database(args.database_url)
+    lock = prepare_database(args.database_url, LOCK_KEY, "bench/scan.py")
     codes, usernames = reset(args.database_url, args.badges, args.devices)
     log(f"event {SLUG!r} reset with {len(codes)} badges; {len(usernames)} doors")
     with socket.socket() as s:

@@ -34,7 +34,6 @@ Exits 0 if every badge was admitted exactly once, else 1.
 import argparse
 import json
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -45,6 +44,8 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from rush import log, stop_gunicorn  # bench/rush.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -53,10 +54,6 @@ USERNAME = "bench-door"
 PASSWORD = "bench door password"
 SECRET_KEY = "bench-not-secret"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
 
 
 def parse_args():
@@ -226,16 +223,6 @@ def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
     return subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=logfile, stderr=logfile, start_new_session=True
     )
-
-
-def stop_gunicorn(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def wait_until_up(base: str, proc: subprocess.Popen, limit: float = 30) -> None:
