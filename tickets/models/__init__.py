@@ -18,6 +18,7 @@ from .orders import (
     new_secret,
     new_ticket_secret,
 )
+from .waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
     "MAX_PLACES_PER_ORDER",
@@ -34,6 +35,8 @@ __all__ = [
     "StripeEvent",
     "Ticket",
     "TicketType",
+    "WaitlistEntry",
+    "WaitlistOffer",
     "new_secret",
     "new_ticket_secret",
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event
 
 from .orders import Order, Ticket
+from .waitlist import WaitlistOffer
 
 
 class Broadcast(models.Model):
@@ -53,6 +54,8 @@ class Email(models.Model):
         INVOICE = "invoice", _("Invoice issued")
         REMINDER = "reminder", _("Reminder before the event")
         BROADCAST = "broadcast", _("Message to attendees")
+        WAITLIST_OFFER = "waitlist_offer", _("A place offered (waiting list)")
+        WAITLIST_EXPIRED = "waitlist_expired", _("Offer passed on (waiting list)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -76,6 +79,13 @@ class Email(models.Model):
     )
     broadcast = models.ForeignKey(
         Broadcast,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    waitlist_offer = models.ForeignKey(
+        WaitlistOffer,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
