@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("sponsors.urls")),
     path("checkin/", include("tickets.urls_checkin")),
+    path("", include("ops.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # First, so every log line of a request (and its answer) carries its id.
+    "ops.middleware.RequestIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -190,7 +192,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 # If the broker is down, a booking must not wait long for it: the e-mail is
 # already safe in the outbox, and the sweeper hands it over later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A task a worker took but never finished (the worker was killed) goes to
+# another worker after CELERY_VISIBILITY_TIMEOUT seconds; longer than the
+# longest retry countdown (an hour), so a waiting retry is not run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200),
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -227,6 +235,8 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15)
 # How long places are held while a buyer pays by card. Stripe Checkout
+            # A Redis that has gone away costs a request a second at most.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
 # sessions last at least 30 minutes, and the hold ends when the session does.
 PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
 
@@ -247,8 +257,55 @@ PSDM_SITE_URL = env_str("PSDM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PSDM_BADGE_SIZE = env_str("PSDM_BADGE_SIZE", "a6")
 
 LOGGING = {
+# Uploads go to MEDIA_ROOT (shared storage, e.g. NFS, when there are several
+# web machines) or, with DJANGO_MEDIA_STORAGE=s3, to an S3-compatible bucket.
+DJANGO_MEDIA_STORAGE = env_str("DJANGO_MEDIA_STORAGE", "local")
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "context": {"()": "ops.logs.ContextFilter"},
+        "redact": {"()": "ops.logs.RedactFilter"},
+    },
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context", "redact"],
+            "formatter": "json" if DJANGO_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+if DJANGO_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "location": env_str("AWS_LOCATION", "media"),
+            # Logos and photos are public; links to them never expire.
+            "default_acl": env_str("AWS_DEFAULT_ACL") or None,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            "file_overwrite": False,
+        },
+    }
+# Health check (/health/): the e-mail outbox is unhealthy when its oldest
+# unsent e-mail has waited longer than this (seconds).
+PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS", 1800)
+
+# Logs: "text" for people, "json" (one object a line) for a log collector.
+# Every line carries the request id (or Celery task id); e-mail addresses,
+# manage-link secrets and badge codes are masked (ops.logs).
+DJANGO_LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "text")
+    # Django's own console handler would print its lines a second time,
+    # unmasked: they reach ours through the root logger instead.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},

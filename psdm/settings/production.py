@@ -9,12 +9,14 @@ for _name in ("DJANGO_SECRET_KEY", "DATABASE_URL"):
         raise ImproperlyConfigured(f"{_name} must be set in production.")
 
 from .base import *  # noqa: E402,F403
-from .env import env_bool, env_int  # noqa: E402
+from .env import env_bool, env_int, env_str  # noqa: E402
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Load balancers poll the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
@@ -22,4 +24,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+
+# One JSON object a log line, unless DJANGO_LOG_FORMAT=text.
+DJANGO_LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = (  # noqa: F405
+    "json" if DJANGO_LOG_FORMAT == "json" else "text"
 )
