@@ -3,6 +3,7 @@ refunds, the e-mail outbox, badge print sheets and the door's scan log."""
 
 from .badges import BadgeSheet
 from .checkins import Scan
+from .codes import Code, code_normalise
 from .emails import Broadcast, Email
 from .orders import (
     MAX_PLACES_PER_ORDER,
@@ -25,6 +26,7 @@ __all__ = [
     "BadgeRole",
     "BadgeSheet",
     "Broadcast",
+    "Code",
     "Email",
     "Invoice",
     "Order",
@@ -37,6 +39,7 @@ __all__ = [
     "TicketType",
     "WaitlistEntry",
     "WaitlistOffer",
+    "code_normalise",
     "new_secret",
     "new_ticket_secret",
 ]

@@ -107,9 +107,11 @@ class TicketType(models.Model):
     def is_free(self) -> bool:
         return self.price_pence == 0
 
-    def is_on_sale(self, now=None) -> bool:
+    def is_on_sale(self, now=None, *, unlocked: bool = False) -> bool:
+        """Return whether it can be booked now; `unlocked`: a code that names
+        this type lets it be booked even when it is hidden."""
         now = now or timezone.now()
-        if not self.is_visible:
+        if not (self.is_visible or unlocked):
             return False
         if self.sales_open_at and now < self.sales_open_at:
             return False
@@ -257,6 +259,17 @@ class Ticket(models.Model):
         _("badge code"), max_length=64, unique=True, default=new_ticket_secret
     )
     price_pence = models.PositiveIntegerField(_("price in pence"), default=0)
+    # The code the place was booked with (tickets.models.codes) and what it
+    # took off the ticket type's price; price_pence is what was charged.
+    code = models.ForeignKey(
+        "tickets.Code",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("code"),
+    )
+    discount_pence = models.PositiveIntegerField(_("discount in pence"), default=0)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
     )

@@ -13,9 +13,18 @@ from django.utils.translation import ngettext
 
 from events.models import Event
 
-from ..models import Invoice, Order, Ticket, TicketType
+from ..models import Code, Invoice, Order, Ticket, TicketType
 from ..references import new_reference
 from ..stripe_api import card_payments_available
+from .codes import (
+    CodeUsedUp,
+    PriceLine,
+    booking_quote,
+    code_check_places,
+    code_find,
+    code_uses_left_message,
+    code_uses_take,
+)
 from .errors import (
     BookingBusy,
     BookingClosed,
@@ -76,8 +85,13 @@ def order_create(
     lines: list[OrderLine],
     payment_method: str | None = None,
     billing: BillingDetails | None = None,
+    code: str | None = None,
 ) -> Order:
     """Book the places in `lines` for one buyer, or raise a BookingError.
+
+    `code` (as the buyer typed it) is checked again here and its uses taken
+    in the booking's transaction: it takes its discount off each place of a
+    type it applies to, and lets hidden types it names be booked.
 
     Either the order and all its tickets are saved and their places taken
     from the event's pool (and each ticket type's cap), or nothing changes.
@@ -91,9 +105,15 @@ def order_create(
     quantities = Counter(line.ticket_type_id for line in lines)
     if not quantities:
         raise InvalidBooking(_("Choose at least one place."))
-    ticket_types = _ticket_types_for_sale(event, quantities, now)
+    found = code_find(event=event, text=code, now=now) if code else None
+    if found is not None:
+        code_check_places(code=found, quantities=quantities)
+    unlocked = set(found.ticket_types.values_list("pk", flat=True)) if found else set()
+    ticket_types = _ticket_types_for_sale(event, quantities, now, unlocked)
     # The total comes from our prices only; nothing the browser sent.
-    total_pence = sum(ticket_types[line.ticket_type_id].price_pence for line in lines)
+    quote = booking_quote(ticket_types=ticket_types, quantities=quantities, code=found)
+    priced = {line.ticket_type.pk: line for line in quote.lines}
+    total_pence = quote.total_pence
     method = _payment_method(event, total_pence, payment_method, billing, now)
 
     order = Order(
@@ -114,7 +134,7 @@ def order_create(
     elif method == Method.INVOICE:
         order.payment_status = Order.PaymentStatus.AWAITING
     tickets = [
-        _ticket_for(event, ticket_types[line.ticket_type_id], line, ticket_status)
+        _ticket_for(event, priced[line.ticket_type_id], line, ticket_status, found)
         for line in lines
     ]
     invoice = _invoice_for(event, billing) if method == Method.INVOICE else None
@@ -132,13 +152,19 @@ def order_create(
                 order=order,
                 actor=Actor.buyer(),
                 action="booked",
-                message=_booked_message(order, len(tickets)),
+                message=_booked_message(order, len(tickets), found, quote),
             )
             if order.status == Order.Status.CONFIRMED:
                 order_confirmed_notify(order=order, tickets=tickets)
             # The pool last, so its lock is held for as short a time as can be.
             lock_timeout_set()
             places_take(event_id=event.pk, quantities=quantities)
+            if found is not None:
+                code_uses_take(code_id=found.pk, quantity=quote.places_with_code)
+    except CodeUsedUp:
+        raise InvalidBooking(
+            code_uses_left_message(code_id=found.pk, wanted=quote.places_with_code)
+        ) from None
     except PoolFull:
         # Worded after the rollback, so no query runs while the lock is held.
         raise SoldOut(_sold_out_message(event)) from None
@@ -183,15 +209,18 @@ def _payment_method(event, total_pence, payment_method, billing, now) -> str:
 
 
 def _ticket_types_for_sale(
-    event: Event, quantities: Counter, now
+    event: Event, quantities: Counter, now, unlocked: set[int] = frozenset()
 ) -> dict[int, TicketType]:
+    """`unlocked`: hidden types the buyer's code names may be booked too."""
     found = {
         tt.pk: tt
         for tt in TicketType.objects.filter(event=event, pk__in=list(quantities))
     }
     for ticket_type_id, quantity in quantities.items():
         ticket_type = found.get(ticket_type_id)
-        if ticket_type is None or not ticket_type.is_on_sale(now):
+        if ticket_type is None or not ticket_type.is_on_sale(
+            now, unlocked=ticket_type_id in unlocked
+        ):
             raise InvalidBooking(
                 _("One of the places you chose is no longer available.")
             )
@@ -208,13 +237,15 @@ def _ticket_types_for_sale(
 
 
 def _ticket_for(
-    event: Event, ticket_type: TicketType, line: OrderLine, status: str
+    event: Event, priced: PriceLine, line: OrderLine, status: str, code: Code | None
 ) -> Ticket:
     details = {key: value.strip() for key, value in asdict(line.attendee).items()}
     return Ticket(
         event=event,
-        ticket_type=ticket_type,
-        price_pence=ticket_type.price_pence,
+        ticket_type=priced.ticket_type,
+        price_pence=priced.price_pence,
+        discount_pence=priced.discount_pence,
+        code=code if priced.with_code else None,
         status=status,
         **details,
     )
@@ -267,7 +298,18 @@ def _insert_with_unique_reference(order: Order, attempts: int = 5) -> None:
     raise BookingBusy(_("We could not create your booking. Please try again."))
 
 
-def _booked_message(order: Order, count: int) -> str:
+def _booked_message(order: Order, count: int, code=None, quote=None) -> str:
+    message = _booked_places_message(order, count)
+    if code is not None:
+        message += " " + ngettext(
+            "Code %(code)s used for %(count)d place.",
+            "Code %(code)s used for %(count)d places.",
+            quote.places_with_code,
+        ) % {"code": code.code, "count": quote.places_with_code}
+    return message
+
+
+def _booked_places_message(order: Order, count: int) -> str:
     places = ngettext("%(count)d place", "%(count)d places", count) % {"count": count}
     if order.payment_method == Method.CARD:
         return _("Booked %(places)s; held until %(time)s for card payment.") % {

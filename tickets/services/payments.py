@@ -18,6 +18,7 @@ from .. import stripe_api
 from ..models import Order, Refund, StripeEvent, Ticket
 from ..money import format_pence
 from .cancellations import tickets_cancel
+from .codes import CodeUsedUp, code_uses_take, ticket_code_uses
 from .errors import PaymentStartFailed
 from .history import Actor, order_change_record
 from .holds import order_hold_release
@@ -248,7 +249,10 @@ def _confirm_late(order: Order, actor: Actor, paid: str) -> Outcome:
     try:
         with transaction.atomic():
             places_take(event_id=order.event_id, quantities=quantities)
-    except (PoolFull, TicketTypeFull):
+            # Codes whose uses the expired hold gave back take them again.
+            for code_id, count in sorted(ticket_code_uses(tickets).items()):
+                code_uses_take(code_id=code_id, quantity=count, active_only=False)
+    except (PoolFull, TicketTypeFull, CodeUsedUp):
         order_change_record(
             order=order,
             actor=actor,

@@ -3,7 +3,8 @@ whose time ran out.
 
 Everything here runs inside the caller's transaction. Locks are taken in one
 fixed order (the event's row, which is the pool; then orders; then ticket
-types in id order) so writers for one event queue and never deadlock.
+types in id order; then codes in id order) so writers for one event queue and
+never deadlock.
 """
 
 from collections import Counter
@@ -19,6 +20,7 @@ from events.models import Event
 from events.services import event_places_release, event_places_take
 
 from ..models import Order, Ticket, TicketType
+from .codes import code_uses_release, ticket_code_uses
 from .history import Actor, order_change_record
 
 
@@ -103,6 +105,8 @@ def tickets_release(
         ticket.status = new_status
         ticket.cancelled_at = now
     places_release(event_id=order.event_id, quantities=released)
+    # Codes last (the lock order): each place booked with one gives its use back.
+    code_uses_release(uses=ticket_code_uses(live))
     return released
 
 
