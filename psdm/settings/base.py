@@ -42,14 +42,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of a request (and its answer) carries its id.
+    "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # First, so every log line of a request (and its answer) carries its id.
-    "ops.middleware.RequestIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -114,6 +114,8 @@ if env_str("DJANGO_CACHE_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("DJANGO_CACHE_URL"),
+            # A Redis that has gone away costs a request a second at most.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 SESSION_ENGINE = env_str("DJANGO_SESSION_ENGINE", "django.contrib.sessions.backends.db")
@@ -134,6 +136,9 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 PSDM_SERVE_MEDIA = env_bool("PSDM_SERVE_MEDIA", True)
 # Serve static files straight from static/ (no collectstatic) unless told not to.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Uploads go to MEDIA_ROOT (shared storage, e.g. NFS, when there are several
+# web machines) or, with DJANGO_MEDIA_STORAGE=s3, to an S3-compatible bucket.
+DJANGO_MEDIA_STORAGE = env_str("DJANGO_MEDIA_STORAGE", "local")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -143,6 +148,23 @@ STORAGES = {
         )
     },
 }
+if DJANGO_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "location": env_str("AWS_LOCATION", "media"),
+            # Logos and photos are public; links to them never expire.
+            "default_acl": env_str("AWS_DEFAULT_ACL") or None,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            "file_overwrite": False,
+        },
+    }
 # Uploaded images (speaker photos, sponsor logos) are capped in size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -235,8 +257,6 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15)
 # How long places are held while a buyer pays by card. Stripe Checkout
-            # A Redis that has gone away costs a request a second at most.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
 # sessions last at least 30 minutes, and the hold ends when the session does.
 PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
 
@@ -256,10 +276,15 @@ PSDM_SITE_URL = env_str("PSDM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # lanyard pouches bought for the event.
 PSDM_BADGE_SIZE = env_str("PSDM_BADGE_SIZE", "a6")
 
+# Health check (/health/): the e-mail outbox is unhealthy when its oldest
+# unsent e-mail has waited longer than this (seconds).
+PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS", 1800)
+
+# Logs: "text" for people, "json" (one object a line) for a log collector.
+# Every line carries the request id (or Celery task id); e-mail addresses,
+# manage-link secrets and badge codes are masked (ops.logs).
+DJANGO_LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "text")
 LOGGING = {
-# Uploads go to MEDIA_ROOT (shared storage, e.g. NFS, when there are several
-# web machines) or, with DJANGO_MEDIA_STORAGE=s3, to an S3-compatible bucket.
-DJANGO_MEDIA_STORAGE = env_str("DJANGO_MEDIA_STORAGE", "local")
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
@@ -280,32 +305,7 @@ DJANGO_MEDIA_STORAGE = env_str("DJANGO_MEDIA_STORAGE", "local")
         }
     },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-}
-if DJANGO_MEDIA_STORAGE == "s3":
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": env_str("AWS_S3_REGION_NAME") or None,
-            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
-            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
-            "location": env_str("AWS_LOCATION", "media"),
-            # Logos and photos are public; links to them never expire.
-            "default_acl": env_str("AWS_DEFAULT_ACL") or None,
-            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
-            "file_overwrite": False,
-        },
-    }
-# Health check (/health/): the e-mail outbox is unhealthy when its oldest
-# unsent e-mail has waited longer than this (seconds).
-PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS", 1800)
-
-# Logs: "text" for people, "json" (one object a line) for a log collector.
-# Every line carries the request id (or Celery task id); e-mail addresses,
-# manage-link secrets and badge codes are masked (ops.logs).
-DJANGO_LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "text")
     # Django's own console handler would print its lines a second time,
     # unmasked: they reach ours through the root logger instead.
     "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+}
