@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import CounterSafeAdminMixin
 from .forms import CheckedImageField
-from .models import Event, Session, Speaker
+from .models import SPEAKERS_IN_SESSION_ORDER, Event, Session, SessionSpeaker, Speaker
 from .services import speaker_photo_update
 
 
@@ -192,12 +193,13 @@ class SessionSpeakerForm(forms.ModelForm):
 
 
 class SessionSpeakerInline(admin.TabularInline):
-    model = Session.speakers.through
+    """The session's speakers, listed and numbered in speaking order."""
+
+    model = SessionSpeaker
     form = SessionSpeakerForm
     extra = 1
+    fields = ["speaker", "position"]
     autocomplete_fields = ["speaker"]
-    verbose_name = _("speaker")
-    verbose_name_plural = _("speakers")
 
 
 @admin.register(Session)
@@ -211,7 +213,16 @@ class SessionAdmin(admin.ModelAdmin):
     inlines = [SessionSpeakerInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("speakers")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "speakers",
+                    queryset=Speaker.objects.order_by(*SPEAKERS_IN_SESSION_ORDER),
+                )
+            )
+        )
 
     @admin.display(description=_("speakers"))
     def speaker_names(self, session):

@@ -17,7 +17,9 @@ def session_location(session: Session) -> str:
 
 def agenda_ics(*, event: Event, sessions: list[Session], url: str) -> bytes:
     """One VEVENT per session, each with a UID that stays the same when the
-    session changes, so a calendar that subscribed updates it in place."""
+    session changes, so a calendar that subscribed updates it in place.
+
+    Pass sessions from selectors.event_agenda, so speakers come in order."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.PSDM_SITE_NAME}//psdm agenda//EN")
     calendar.add("version", "2.0")

@@ -253,7 +253,11 @@ class Session(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     room = models.CharField(_("room"), max_length=100, blank=True)
     speakers = models.ManyToManyField(
-        Speaker, blank=True, related_name="sessions", verbose_name=_("speakers")
+        Speaker,
+        blank=True,
+        through="SessionSpeaker",
+        related_name="sessions",
+        verbose_name=_("speakers"),
     )
 
     class Meta:
@@ -268,3 +272,39 @@ class Session(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# Speakers in the order the organiser gave within a session: sort a Speaker
+# queryset reached through Session.speakers by these (ties fall back to the
+# speaker's own order, as before the organiser set one).
+SPEAKERS_IN_SESSION_ORDER = ["session_links__position", "position", "name"]
+
+
+class SessionSpeaker(models.Model):
+    """A speaker at a session, in the organiser's order (1 speaks first)."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="speaker_links"
+    )
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.CASCADE,
+        related_name="session_links",
+        verbose_name=_("speaker"),
+    )
+    position = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("1 speaks first.")
+    )
+
+    class Meta:
+        ordering = ["position", "speaker__position", "speaker__name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "speaker"], name="session_speaker_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.speaker} at {self.session}"

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Event, Session, Speaker
+from .models import SPEAKERS_IN_SESSION_ORDER, Event, Session, Speaker
 
 
 def event_list_upcoming() -> QuerySet[Event]:
@@ -25,10 +25,14 @@ def event_speakers(*, event: Event) -> list[Speaker]:
 
 
 def event_agenda(*, event: Event) -> list[Session]:
-    """Return the agenda with each session's speakers (two queries)."""
+    """Return the agenda with each session's speakers in the organiser's
+    order (two queries)."""
     return list(
         event.sessions.prefetch_related(
-            Prefetch("speakers", queryset=Speaker.objects.order_by("position", "name"))
+            Prefetch(
+                "speakers",
+                queryset=Speaker.objects.order_by(*SPEAKERS_IN_SESSION_ORDER),
+            )
         )
     )
 

@@ -124,7 +124,7 @@ def session_form(event, speakers, **overrides) -> dict:
         "ends_at_1": "10:10:00",
         "room": "Main hall",
     }
-    prefix = "Session_speakers-"
+    prefix = "speaker_links-"
     data.update(
         {
             f"{prefix}TOTAL_FORMS": len(speakers),
@@ -135,6 +135,7 @@ def session_form(event, speakers, **overrides) -> dict:
     )
     for i, speaker in enumerate(speakers):
         data[f"{prefix}{i}-speaker"] = speaker.pk
+        data[f"{prefix}{i}-position"] = i + 1
     data.update(overrides)
     return data
 
