@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from events.models import Event, Session, Speaker
+from events.models import Event, Session, SessionSpeaker, Speaker
 from sponsors.models import Sponsor, SponsorTier
 from sponsors.services import sponsor_logo_renditions_make
 
@@ -278,7 +278,7 @@ def _agenda(event: Event, day: date, speakers: dict[str, Speaker]) -> None:
             "A regional blueprint, a GDS Academy pop-up in Birmingham and a new "
             "HMCTS digital hub.",
             "Main hall",
-            [],
+            ["kevin-cunnington", "andy-street"],
         ),
         ((16, 15), (17, 0), "Networking", "", "Foyer", []),
     ]
@@ -293,49 +293,110 @@ def _agenda(event: Event, day: date, speakers: dict[str, Speaker]) -> None:
                 "room": room,
             },
         )
-        session.speakers.set([speakers[slug] for slug in slugs])
+        # Speakers in the order listed (SessionSpeaker.position 1, 2, ...).
+        for number, slug in enumerate(slugs, start=1):
+            SessionSpeaker.objects.update_or_create(
+                session=session,
+                speaker=speakers[slug],
+                defaults={"position": number},
+            )
+        session.speaker_links.exclude(speaker__slug__in=slugs).delete()
 
 
+# Tier: (rank, label colour, free places, benefits). Distinct colours whose
+# label text (sponsors.colours.text_colour_on) reaches WCAG AA contrast.
+SPONSOR_TIERS = {
+    "Headline": (
+        1,
+        "#2f1a5c",
+        4,
+        "Logo first on the event page and badges\nA welcome slot on stage\n"
+        "Exhibition stand",
+    ),
+    "Gold": (2, "#f0c43f", 2, "Logo on the event page and badges\nExhibition stand"),
+    "Silver": (3, "#b1b4b6", 1, "Logo on the event page"),
+    "Supporter": (4, "#00703c", 0, "Name on the event page"),
+}
+
+# (tier, name, logo colour, description, contact name, invoiced, paid,
+# free places claimed). Contacts are made up, at example.com.
 SPONSORS = [
     (
         "Headline",
-        1,
         "Curium Solutions",
         "#1d4f91",
         "Digital and technology consultancy.",
+        "Priya Sharma",
+        True,
+        True,
+        2,
     ),
     (
         "Gold",
-        2,
         "Brindleyplace Digital",
         "#00665e",
         "User research and service design.",
+        "Tom Hughes",
+        True,
+        False,
+        0,
     ),
-    ("Silver", 3, "Black Country Data Co-op", "#6f2c91", "Open data and analytics."),
+    (
+        "Silver",
+        "Black Country Data Co-op",
+        "#6f2c91",
+        "Open data and analytics.",
+        "Grace Adeyemi",
+        False,
+        False,
+        1,
+    ),
     (
         "Supporter",
-        4,
         "Canalside Training",
         "#8a3b12",
         "Agile and digital skills training.",
+        "Owen Davies",
+        False,
+        False,
+        0,
     ),
 ]
 
 
 def _sponsors(event: Event) -> None:
-    for position, (tier_name, rank, name, colour, description) in enumerate(SPONSORS):
-        tier, _ = SponsorTier.objects.update_or_create(
-            name=tier_name, defaults={"rank": rank}
+    tiers = {}
+    for tier_name, (rank, colour, free_places, benefits) in SPONSOR_TIERS.items():
+        tiers[tier_name], _ = SponsorTier.objects.update_or_create(
+            name=tier_name,
+            defaults={
+                "rank": rank,
+                "colour": colour,
+                "free_places": free_places,
+                "benefits": benefits,
+            },
         )
+    for position, row in enumerate(SPONSORS):
+        tier_name, name, colour, description, contact, invoiced, paid, claimed = row
         sponsor, created = Sponsor.objects.update_or_create(
             event=event,
             name=name,
             defaults={
-                "tier": tier,
+                "tier": tiers[tier_name],
                 "description": description,
                 "position": position,
                 "website": "",
                 "is_visible": True,
+                "contact_name": contact,
+                "contact_email": (
+                    contact.split()[0].lower()
+                    + "@"
+                    + name.lower().replace(" ", "")
+                    + ".example.com"
+                ),
+                "is_invoiced": invoiced,
+                "is_paid": paid,
+                "free_places_claimed": claimed,
             },
         )
         if created or not sponsor.logo:

@@ -4,8 +4,9 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from events.models import Event, Speaker
-from sponsors.models import Sponsor
+from events.models import Event, Session, SessionSpeaker, Speaker
+from sponsors.colours import MIN_CONTRAST, contrast_ratio
+from sponsors.models import Sponsor, SponsorTier
 from tickets.models import Email, Order, TicketType
 
 
@@ -51,3 +52,57 @@ def test_seeded_event_page_says_15_left(client, db, settings, tmp_path):
     page = client.get("/events/psdm-launch/").content.decode()
     assert "Only 15 places left" in page
     assert "Curium Solutions" in page and "Andy Street" in page
+
+
+def test_seeded_sponsor_tiers_show_off_the_organisers_features(db, settings, tmp_path):
+    """Tiers get distinct readable colours and free places; sponsors get a
+    contact, an invoice state and free places claimed within their tier."""
+    settings.MEDIA_ROOT = tmp_path
+    seed()
+    tiers = {tier.name: tier for tier in SponsorTier.objects.all()}
+    assert {name: tier.free_places for name, tier in tiers.items()} == {
+        "Headline": 4,
+        "Gold": 2,
+        "Silver": 1,
+        "Supporter": 0,
+    }
+    assert len({tier.colour for tier in tiers.values()}) == len(tiers)
+    for tier in tiers.values():
+        assert contrast_ratio(tier.colour, tier.text_colour) >= MIN_CONTRAST
+        assert tier.benefit_lines()
+    sponsors = list(Sponsor.objects.select_related("tier"))
+    assert all(s.contact_name and s.contact_email for s in sponsors)
+    assert all(s.contact_email.endswith(".example.com") for s in sponsors)
+    assert all(s.free_places_claimed <= s.tier.free_places for s in sponsors)
+    assert any(s.is_paid for s in sponsors) and not all(s.is_paid for s in sponsors)
+    headline = Sponsor.objects.get(name="Curium Solutions")
+    assert (headline.free_places_claimed, headline.free_places) == (2, 4)
+    for sponsor in sponsors:
+        sponsor.full_clean()
+
+
+def test_seeded_panel_speakers_keep_their_order_when_seeded_again(
+    db, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    seed()
+    panels = {
+        session.pk: list(session.speaker_links.values_list("speaker", "position"))
+        for session in Session.objects.filter(speakers__isnull=False).distinct()
+    }
+    assert any(len(links) > 1 for links in panels.values())
+    announcements = Session.objects.get(title__startswith="Announcements")
+    assert [
+        s.name for s in announcements.speakers.order_by("session_links__position")
+    ] == [
+        "Kevin Cunnington",
+        "Andy Street",
+    ]
+    for links in panels.values():
+        assert [position for _, position in links] == list(range(1, len(links) + 1))
+    count = SessionSpeaker.objects.count()
+    seed()
+    assert SessionSpeaker.objects.count() == count
+    for pk, links in panels.items():
+        session = Session.objects.get(pk=pk)
+        assert list(session.speaker_links.values_list("speaker", "position")) == links
