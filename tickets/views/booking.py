@@ -19,6 +19,7 @@ from ..forms import (
 from ..models import Order
 from ..selectors import event_availability, order_with_tickets, ticket_types_by_id
 from ..services import (
+    BookingBusy,
     BookingError,
     SoldOut,
     checkout_start,
@@ -302,7 +303,9 @@ def check_answers(request, slug):
         )
     else:
         back_url = _step_url("attendee", event, number=len(attendees))
-    return render(
+    # Too busy to take the pool's lock in time: 503 and try again, never 500.
+    busy = isinstance(error, BookingBusy)
+    response = render(
         request,
         "tickets/check_answers.html",
         {
@@ -315,8 +318,11 @@ def check_answers(request, slug):
             "sold_out": isinstance(error, SoldOut),
             "back_url": back_url,
         },
-        status=409 if error else 200,
+        status=503 if busy else 409 if error else 200,
     )
+    if busy:
+        response["Retry-After"] = "5"
+    return response
 
 
 @never_cache
