@@ -57,3 +57,11 @@ def emails_sweep() -> int:
 @shared_task(acks_late=True)
 def reminders_send() -> int:
     return reminders.reminders_queue()
+
+
+@shared_task(acks_late=True)
+def personal_data_anonymise_due() -> int:
+    # Idempotent: an event done before has a row and is skipped.
+    from .services.retention import personal_data_anonymise_due as anonymise_due
+
+    return len(anonymise_due())

@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.refunds_retry_pending",
         "schedule": 300.0,
     },
+    # Attendees' personal data, PSDM_RETENTION_DAYS after each event.
+    "tickets-anonymise-past-events": {
+        "task": "tickets.tasks.personal_data_anonymise_due",
+        "schedule": 86400.0,
+    },
 }
 
 # Stripe: without a secret key, card payment is shown as unavailable.
@@ -271,6 +276,10 @@ PSDM_CHECKIN_RATE_PER_MINUTE = env_int("PSDM_CHECKIN_RATE_PER_MINUTE", 1200)
 PSDM_SITE_NAME = env_str("PSDM_SITE_NAME", "Public Sector Digital Midlands")
 # The site's public address, for links in e-mails (which have no request).
 PSDM_SITE_URL = env_str("PSDM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Privacy: days after an event ends before its buyers' and attendees'
+# personal data is anonymised (counts and amounts stay). 0 switches it off.
+PSDM_RETENTION_DAYS = max(env_int("PSDM_RETENTION_DAYS", 90), 0)
 
 # Badges: "a6" (A6 portrait) or "4x3" (4 x 3 inches landscape), to fit the
 # lanyard pouches bought for the event.

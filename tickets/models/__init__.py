@@ -20,6 +20,7 @@ from .orders import (
     new_ticket_secret,
 )
 from .waitlist import WaitlistEntry, WaitlistOffer
+from .retention import EventAnonymisation
 
 __all__ = [
     "MAX_PLACES_PER_ORDER",
@@ -28,6 +29,7 @@ __all__ = [
     "Broadcast",
     "Code",
     "Email",
+    "EventAnonymisation",
     "Invoice",
     "Order",
     "OrderChange",

@@ -187,12 +187,23 @@ class Order(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set by tickets.services.retention when the buyer's (and the invoice
+    # contact's) personal data was replaced; the amounts stay.
+    anonymised_at = models.DateTimeField(
+        _("personal data removed"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["event", "status"]),
             models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        permissions = [
+            (
+                "personal_data",
+                "Can export and erase the personal data held about one person",
+            )
         ]
         constraints = [
             models.CheckConstraint(
@@ -287,6 +298,25 @@ class Ticket(models.Model):
     )
     checked_in_door = models.CharField(
         _("checked in at door"), max_length=100, blank=True
+    )
+    # Optional consents (tickets.consents): when given (empty: not given) and
+    # the version of the wording the attendee saw.
+    attendee_list_consent_at = models.DateTimeField(
+        _("agreed to be on the attendee list"), null=True, blank=True
+    )
+    attendee_list_consent_version = models.CharField(
+        _("attendee list wording"), max_length=20, blank=True
+    )
+    future_events_consent_at = models.DateTimeField(
+        _("agreed to e-mails about future events"), null=True, blank=True
+    )
+    future_events_consent_version = models.CharField(
+        _("future events wording"), max_length=20, blank=True
+    )
+    # Set by tickets.services.retention when the attendee's personal data was
+    # replaced; ticket type, sector, price, status and check-in time stay.
+    anonymised_at = models.DateTimeField(
+        _("personal data removed"), null=True, blank=True
     )
 
     class Meta:
