@@ -19,8 +19,8 @@ from .orders import (
     new_secret,
     new_ticket_secret,
 )
-from .waitlist import WaitlistEntry, WaitlistOffer
 from .retention import EventAnonymisation
+from .waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
     "MAX_PLACES_PER_ORDER",
