@@ -21,6 +21,8 @@ class BookingDraft:
     attendees: list[dict] = field(default_factory=list)
     payment: str = ""
     billing: dict = field(default_factory=dict)
+    # The code the buyer entered, as stored; order_create checks it again.
+    code: str = ""
 
     @classmethod
     def load(cls, session, event_id: int) -> "BookingDraft":
@@ -31,6 +33,7 @@ class BookingDraft:
             attendees = [dict(a) for a in data.get("attendees") or []]
             payment = data.get("payment") or ""
             billing = dict(data.get("billing") or {})
+            code = data.get("code") or ""
         except (TypeError, ValueError, AttributeError):
             return cls()
         draft = cls(
@@ -39,6 +42,7 @@ class BookingDraft:
             attendees=attendees,
             payment=payment,
             billing=billing,
+            code=code,
         )
         # Anything that is not what this code saved starts the booking again.
         if not draft._well_formed():
@@ -54,6 +58,8 @@ class BookingDraft:
             return False
         if self.billing and set(self.billing) != BILLING_KEYS:
             return False
+        if not isinstance(self.code, str) or len(self.code) > 32:
+            return False
         values = list(self.buyer.values()) + list(self.billing.values())
         for attendee in self.attendees:
             if attendee and set(attendee) != ATTENDEE_KEYS:
@@ -68,6 +74,7 @@ class BookingDraft:
             "attendees": self.attendees,
             "payment": self.payment,
             "billing": self.billing,
+            "code": self.code,
         }
 
     @staticmethod

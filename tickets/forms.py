@@ -33,9 +33,18 @@ def _helper(*layout, submit: str) -> FormHelper:
 class ChoosePlacesForm(forms.Form):
     """A quantity for each free ticket type that can be booked now."""
 
-    def __init__(self, *args, availability: Availability, **kwargs):
+    def __init__(
+        self,
+        *args,
+        availability: Availability,
+        prices: dict[int, int] | None = None,
+        **kwargs,
+    ):
+        """`prices`: ticket type id -> price each with the buyer's code, for
+        the types it takes money off."""
         super().__init__(*args, **kwargs)
         self.availability = availability
+        prices = prices or {}
         self.bookable = {
             item.ticket_type.pk: item
             for item in availability.ticket_types
@@ -46,7 +55,17 @@ class ChoosePlacesForm(forms.Form):
             name = f"{QUANTITY_PREFIX}{pk}"
             most = min(item.ticket_type.max_per_order, item.remaining)
             label = item.ticket_type.name
-            if not item.ticket_type.is_free:
+            if pk in prices and prices[pk] < item.ticket_type.price_pence:
+                label = (
+                    _("%(name)s, %(price)s each with your code (usually %(was)s)")
+                    if prices[pk]
+                    else _("%(name)s, free with your code (usually %(was)s)")
+                ) % {
+                    "name": label,
+                    "price": money(prices[pk]),
+                    "was": money(item.ticket_type.price_pence),
+                }
+            elif not item.ticket_type.is_free:
                 label = _("%(name)s, %(price)s each") % {
                     "name": label,
                     "price": money(item.ticket_type.price_pence),
@@ -297,4 +316,39 @@ class InvoiceDetailsForm(forms.Form):
             Field.textarea("address"),
             Field.text("po_number", field_width=Fluid.ONE_THIRD),
             submit=_("Continue"),
+        )
+
+
+class CodeForm(forms.Form):
+    """A code for a discount or for free places; the service checks it."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=64,
+        help_text=gettext_lazy(
+            "A discount code, or the code a sponsor or speaker was sent. "
+            "Capital letters or not, it does not matter."
+        ),
+        error_messages={
+            "required": gettext_lazy("Enter a code"),
+            "max_length": gettext_lazy(
+                "We do not recognise that code. Check it and enter it again"
+            ),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("code", field_width=Fluid.ONE_HALF),
+            Button.secondary("use_code", _("Use code")),
         )

@@ -13,6 +13,7 @@ urlpatterns = [
         name="availability",
     ),
     path("events/<slug:slug>/book/", views.choose_places, name="choose"),
+    path("events/<slug:slug>/book/code/", views.code_apply, name="code"),
     path("events/<slug:slug>/book/your-details/", views.buyer_details, name="buyer"),
     path(
         "events/<slug:slug>/book/attendee/<int:number>/",

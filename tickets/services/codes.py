@@ -186,28 +186,52 @@ def booking_quote(
     return Quote(lines=lines, code=code)
 
 
-def code_availability(*, event: Event, code: Code | None) -> Availability:
-    """The choose-places page's availability: the visible types, plus the
-    hidden types the code names (bookable while the event is on sale)."""
+def code_availability(
+    *, event: Event, availability: Availability, code: Code | None
+) -> Availability:
+    """Adjust the choose-places page's `availability` (the visible types) for
+    the buyer's code: add the hidden types it names (bookable while the event
+    is on sale), and let places it makes free be booked even when no way of
+    paying is available."""
     if code is None:
-        return event_availability(event=event)
-    availability = event_availability(event=event, include_hidden=True)
-    named = code_ticket_type_ids(code=code) or set()
+        return availability
+    named = code_ticket_type_ids(code=code)
     now = timezone.now()
     on_sale = event.is_on_sale(now)
+    shown = {item.ticket_type.pk for item in availability.ticket_types}
+    hidden = [
+        replace(
+            item,
+            on_sale=on_sale and item.ticket_type.is_on_sale(now, unlocked=True),
+        )
+        for item in (
+            event_availability(event=event, include_hidden=True).ticket_types
+            if named
+            else []
+        )
+        if item.ticket_type.pk in named and item.ticket_type.pk not in shown
+    ]
     items = []
-    for item in availability.ticket_types:
+    for item in [*availability.ticket_types, *hidden]:
         ticket_type = item.ticket_type
-        if ticket_type.is_visible:
-            items.append(item)
-        elif ticket_type.pk in named:
-            items.append(
-                replace(
-                    item,
-                    on_sale=on_sale and ticket_type.is_on_sale(now, unlocked=True),
-                )
-            )
+        if (
+            code_applies_to(code, ticket_type, named)
+            and code.discount_for(ticket_type.price_pence) == ticket_type.price_pence
+        ):
+            item = replace(item, payable=True)
+        items.append(item)
+    items.sort(key=lambda item: (item.ticket_type.position, item.ticket_type.pk))
     return replace(availability, ticket_types=items)
+
+
+def code_for_draft(*, event: Event, text: str) -> tuple[Code | None, str]:
+    """Return the draft's code if it can still be used, else (None, why)."""
+    if not text:
+        return None, ""
+    try:
+        return code_find(event=event, text=text), ""
+    except CodeError as exc:
+        return None, exc.message
 
 
 def code_describe(code: Code) -> str:
@@ -440,6 +464,7 @@ __all__ = [
     "code_check_places",
     "code_describe",
     "code_find",
+    "code_for_draft",
     "code_uses_release",
     "code_uses_take",
     "speaker_code_create",

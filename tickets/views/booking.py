@@ -4,7 +4,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from events.selectors import event_get_published
 
@@ -13,6 +17,7 @@ from ..forms import (
     AttendeeForm,
     BuyerForm,
     ChoosePlacesForm,
+    CodeForm,
     InvoiceDetailsForm,
     PaymentMethodForm,
 )
@@ -24,6 +29,15 @@ from ..services import (
     SoldOut,
     checkout_start,
     order_create,
+)
+from ..services.codes import (
+    CodeError,
+    booking_quote,
+    code_availability,
+    code_check_places,
+    code_describe,
+    code_find,
+    code_for_draft,
 )
 from ..stripe_api import card_payments_available
 
@@ -68,11 +82,45 @@ def _places_gone(request, event, draft):
 
 
 def _total_pence(draft, ticket_types) -> int:
-    return sum(
-        ticket_types[pk].price_pence * quantity
-        for pk, quantity in draft.quantities.items()
-        if pk in ticket_types
+    return _quote(draft, ticket_types).total_pence
+
+
+def _quote(draft, ticket_types):
+    """Price the draft's places from our ticket types, with its code while
+    the code can still be used (order_create checks it again)."""
+    code = None
+    if draft.code and ticket_types:
+        event = next(iter(ticket_types.values())).event
+        code, _problem = code_for_draft(event=event, text=draft.code)
+    return booking_quote(
+        ticket_types=ticket_types, quantities=draft.quantities, code=code
     )
+
+
+def _code_prices(availability, code) -> dict[int, int]:
+    """Return ticket type id -> price each with the code, where it applies."""
+    if code is None:
+        return {}
+    types = {
+        item.ticket_type.pk: item.ticket_type for item in availability.ticket_types
+    }
+    quote = booking_quote(
+        ticket_types=types, quantities=dict.fromkeys(types, 1), code=code
+    )
+    return {
+        line.ticket_type.pk: line.price_pence for line in quote.lines if line.with_code
+    }
+
+
+def _code_context(draft, code, problem, code_form) -> dict:
+    return {
+        "code": code,
+        "code_problem": problem,
+        "code_summary": code_describe(code) if code else "",
+        "code_form": code_form if code_form is not None else CodeForm(),
+        "code_open": code_form is not None or bool(draft.code),
+        "draft_code": draft.code,
+    }
 
 
 def _after_step(request, event, draft, default_url):
@@ -85,14 +133,25 @@ def _after_step(request, event, draft, default_url):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def choose_places(request, slug):
+def choose_places(request, slug, code_form=None):
     event = event_get_published(slug=slug)
     availability = event_availability(event=event)
     draft = BookingDraft.load(request.session, event.pk)
+    code, code_problem = code_for_draft(event=event, text=draft.code)
+    availability = code_availability(event=event, availability=availability, code=code)
     initial = {f"qty_{pk}": qty for pk, qty in draft.quantities.items()}
     form = ChoosePlacesForm(
-        _posted(request), availability=availability, initial=initial
+        # Shown again after a code was refused (code_apply): not a choice.
+        None if code_form is not None else _posted(request),
+        availability=availability,
+        initial=initial,
+        prices=_code_prices(availability, code),
     )
+    if request.method == "POST" and code is not None and form.is_valid():
+        try:
+            code_check_places(code=code, quantities=form.quantities())
+        except CodeError as exc:
+            form.add_error(None, exc.message)
     if request.method == "POST" and form.is_valid():
         draft.set_quantities(form.quantities())
         draft.save(request.session, event.pk)
@@ -100,8 +159,44 @@ def choose_places(request, slug):
     return render(
         request,
         "tickets/choose_places.html",
-        {"event": event, "availability": availability, "form": form},
+        {
+            **_code_context(draft, code, code_problem, code_form),
+            "event": event,
+            "availability": availability,
+            "form": form,
+        },
     )
+
+
+@never_cache
+@require_POST
+def code_apply(request, slug):
+    """Use a code for this booking, or take it off ("remove"). A code that
+    works is kept in the draft; one that does not is explained on the
+    choose-places page and changes nothing."""
+    event = event_get_published(slug=slug)
+    draft = BookingDraft.load(request.session, event.pk)
+    if request.POST.get("remove"):
+        draft.code = ""
+        visible = {
+            pk for pk, tt in ticket_types_by_id(event=event).items() if tt.is_visible
+        }
+        draft.set_quantities(
+            {pk: qty for pk, qty in draft.quantities.items() if pk in visible}
+        )
+        draft.save(request.session, event.pk)
+        return redirect(_step_url("choose", event))
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            code = code_find(event=event, text=form.cleaned_data["code"])
+        except CodeError as exc:
+            form.add_error("code", exc.message)
+        else:
+            draft.code = code.code
+            draft.save(request.session, event.pk)
+            return redirect(_step_url("choose", event))
+    return choose_places(request, slug, code_form=form)
 
 
 @never_cache
@@ -244,6 +339,7 @@ def _book(request, event, draft, needs_payment):
         buyer_name=draft.buyer["buyer_name"],
         buyer_email=draft.buyer["buyer_email"],
         lines=draft.order_lines(),
+        code=draft.code or None,
         payment_method=draft.payment if needs_payment else None,
         billing=draft.billing_details() if needs_payment else None,
     )
@@ -288,14 +384,24 @@ def check_answers(request, slug):
             zip(draft.slots(), draft.attendees, strict=True), start=1
         )
     ]
+    quote = _quote(draft, ticket_types)
+    priced = {line.ticket_type.pk: line for line in quote.lines}
     lines = [
         {
             "ticket_type": ticket_types.get(pk),
             "quantity": qty,
-            "amount": ticket_types[pk].price_pence * qty if pk in ticket_types else 0,
+            "unit": priced[pk].price_pence if pk in priced else 0,
+            "was": priced[pk].unit_pence if pk in priced else None,
+            "discounted": pk in priced and priced[pk].discount_pence > 0,
+            "amount": priced[pk].amount_pence if pk in priced else 0,
         }
         for pk, qty in sorted(draft.quantities.items())
     ]
+    code_problem = ""
+    if draft.code:
+        _code, code_problem = code_for_draft(event=event, text=draft.code)
+        if code_problem and error is None:
+            error = CodeError(code_problem)
     if total:
         back_url = _step_url(
             "invoice" if draft.payment == Order.PaymentMethod.INVOICE else "payment",
@@ -316,6 +422,8 @@ def check_answers(request, slug):
             "attendees": attendees,
             "error": error,
             "sold_out": isinstance(error, SoldOut),
+            "quote": quote,
+            "code_problem": code_problem,
             "back_url": back_url,
         },
         status=503 if busy else 409 if error else 200,

@@ -1,0 +1,211 @@
+"""Codes in the booking pages: "Have a code?", hidden ticket types,
+discounted prices, check your answers and a code that stops working."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import make_ticket_type
+from tests.tickets.flow import ATTENDEE, BUYER, choose, fill_up_to_check, url
+from tests.tickets.test_codes import make_code
+from tickets.models import BadgeRole, Code, Order, Ticket
+
+
+@pytest.fixture
+def sponsor_type(event):
+    return make_ticket_type(
+        event,
+        name="Sponsor",
+        is_visible=False,
+        badge_role=BadgeRole.SPONSOR,
+        position=9,
+    )
+
+
+def use_code(client, event, text):
+    return client.post(url("code", event), {"code": text})
+
+
+def test_the_code_url_is_named_and_takes_post_only(client, event):
+    assert url("code", event) == f"/events/{event.slug}/book/code/"
+    assert client.get(url("code", event)).status_code == 405
+
+
+def test_have_a_code_is_on_the_choose_page(client, event, free_type):
+    page = client.get(url("choose", event)).content.decode()
+    assert "Have a code?" in page
+    assert f'action="{url("code", event)}"' in page
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Enter a code"),
+        ("NOPE", "We do not recognise that code"),
+        ("x" * 65, "We do not recognise that code"),
+        ("SAVE\x0010", "Null characters are not allowed"),
+    ],
+)
+def test_a_bad_code_is_explained_and_kept_out(client, event, free_type, text, message):
+    make_code(event)
+    response = use_code(client, event, text)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and message in page
+    assert page.count("<title>Error:") == 1
+    assert f"booking:{event.pk}" not in client.session or not (
+        client.session[f"booking:{event.pk}"].get("code")
+    )
+
+
+def test_an_expired_code_is_explained(client, event, free_type):
+    make_code(event, valid_until=timezone.now() - timedelta(hours=1))
+    page = use_code(client, event, "save10").content.decode()
+    assert "That code expired on" in page
+
+
+@pytest.fixture
+def invoicing(event):
+    event.invoice_payment_enabled = True
+    event.save()
+    return event
+
+
+def test_a_code_shows_discounted_prices(client, invoicing, event, paid_type):
+    make_code(event, discount_percent=50)
+    response = use_code(client, event, "save10")
+    assert response.status_code == 302
+    assert response["Location"] == url("choose", event)
+    page = client.get(url("choose", event)).content.decode()
+    assert "Supplier, £47.50 each with your code (usually £95)" in page
+    assert "SAVE10" in page and "50% off" in page
+
+
+def test_a_hidden_type_shows_only_with_its_code(client, event, free_type, sponsor_type):
+    assert "Sponsor" not in client.get(url("choose", event)).content.decode()
+    # Booking it by posting its field anyway is refused.
+    response = choose(client, event, {sponsor_type.pk: 1})
+    assert response.status_code == 200
+    assert "no longer available" in response.content.decode()
+
+    make_code(event, "CURIUM", discount_percent=100, ticket_types=[sponsor_type])
+    use_code(client, event, "curium")
+    page = client.get(url("choose", event)).content.decode()
+    assert f'name="qty_{sponsor_type.pk}"' in page
+    assert "Sponsor, free with your code" not in page  # the type is free anyway
+
+
+def test_sponsor_places_booked_with_a_code_end_to_end(client, event, sponsor_type):
+    """A hidden, paid Sponsor place, 100% off: no payment step, booked free,
+    the code recorded on the ticket and its use taken."""
+    sponsor_type.price_pence = 9500
+    sponsor_type.save()
+    code = make_code(
+        event, "CURIUM", discount_percent=100, max_uses=2, ticket_types=[sponsor_type]
+    )
+    use_code(client, event, "curium")
+    response = fill_up_to_check(client, event, sponsor_type, count=2)
+    assert response["Location"] == url("check", event)  # no payment step
+    check = client.get(url("check", event)).content.decode()
+    assert 'id="order-code">CURIUM: £190 off' in check
+    assert "usually £95" in check
+    response = client.post(url("check", event))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.total_pence, order.payment_method) == (0, "free")
+    assert set(order.tickets.values_list("code", "price_pence", "discount_pence")) == {
+        (code.pk, 0, 9500)
+    }
+    code.refresh_from_db()
+    assert code.uses == 2
+    confirmation = client.get(response["Location"]).content.decode()
+    assert "£95 off with your code" in confirmation
+
+
+def test_a_code_for_other_types_is_refused_at_choose(
+    client, event, free_type, paid_type
+):
+    make_code(event, ticket_types=[paid_type])
+    use_code(client, event, "save10")
+    response = choose(client, event, {free_type.pk: 1})
+    assert response.status_code == 200
+    assert "cannot be used for the places you chose" in response.content.decode()
+
+
+def test_more_places_than_uses_left_is_refused_at_choose(client, event, free_type):
+    make_code(event, max_uses=2)
+    use_code(client, event, "save10")
+    response = choose(client, event, {free_type.pk: 3})
+    assert "can be used for 2 more places, but you chose 3" in response.content.decode()
+
+
+def test_a_code_switched_off_meanwhile_saves_nothing(client, event, paid_type):
+    code = make_code(event, discount_percent=100)
+    use_code(client, event, "save10")
+    fill_up_to_check(client, event, paid_type)
+    Code.objects.filter(pk=code.pk).update(is_active=False)
+    # The price is no longer free, so the buyer is asked how to pay first;
+    # then check-your-answers says why and offers no booking button.
+    check = client.get(url("check", event))
+    assert check.status_code == 302 and check["Location"] == url("payment", event)
+    client.post(url("payment", event), {"method": "invoice"})
+    event.invoice_payment_enabled = True
+    event.save()
+    client.post(url("payment", event), {"method": "invoice"})
+    client.post(
+        url("invoice", event),
+        {
+            "organisation": "Council",
+            "contact_name": "Accounts",
+            "contact_email": "ap@example.gov.uk",
+            "address": "1 Street",
+            "po_number": "",
+        },
+    )
+    check = client.get(url("check", event))
+    page = check.content.decode()
+    assert check.status_code == 409
+    assert "We do not recognise that code" in page
+    assert "Confirm booking" not in page
+    response = client.post(url("check", event))
+    assert response.status_code == 409
+    assert not Order.objects.exists() and not Ticket.objects.exists()
+
+
+def test_a_code_used_up_by_someone_else_meanwhile(client, event, free_type):
+    code = make_code(event, max_uses=1)
+    use_code(client, event, "save10")
+    fill_up_to_check(client, event, free_type)
+    Code.objects.filter(pk=code.pk).update(uses=1)
+    response = client.post(url("check", event))
+    assert response.status_code == 409
+    assert "used for all its places" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_removing_the_code_drops_hidden_places(client, event, free_type, sponsor_type):
+    make_code(event, "CURIUM", ticket_types=[sponsor_type])
+    use_code(client, event, "curium")
+    choose(client, event, {sponsor_type.pk: 1})
+    response = client.post(url("code", event), {"remove": "1"})
+    assert response.status_code == 302
+    draft = client.session[f"booking:{event.pk}"]
+    assert draft["code"] == "" and draft["quantities"] == {}
+    assert "Sponsor" not in client.get(url("choose", event)).content.decode()
+
+
+def test_a_tampered_draft_code_starts_again(client, event, free_type):
+    session = client.session
+    session[f"booking:{event.pk}"] = {
+        "quantities": {str(free_type.pk): 1},
+        "buyer": BUYER,
+        "attendees": [ATTENDEE],
+        "payment": "",
+        "billing": {},
+        "code": ["not", "text"],
+    }
+    session.save()
+    response = client.get(url("check", event))
+    assert response.status_code == 302
+    assert response["Location"] == url("choose", event)
