@@ -24,8 +24,12 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/privacy.html"),
         name="privacy",
     ),
-    # Before the admin's own URLs, whose catch-all would take "dashboard/".
+    # Before the admin's own URLs, whose catch-all would take these.
     path("admin/dashboard/", include("tickets.dashboard.urls")),
+    path(
+        "admin/tickets/order/personal-data/",
+        include("tickets.admin.personal_data"),
+    ),
     path("admin/", admin.site.urls),
 ]
 

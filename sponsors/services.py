@@ -47,3 +47,14 @@ def sponsor_logo_renditions_make(*, sponsor_id: int) -> bool:
         storage = locked.logo_web.storage
         transaction.on_commit(lambda: [storage.delete(name) for name in old_names])
     return True
+
+
+def sponsor_contact_erase(*, email: str) -> int:
+    """Remove the contact's name and address from every sponsor whose
+    contact uses `email` (a person asked to be erased). Return how many."""
+    email = (email or "").strip()
+    if not email:
+        return 0
+    return Sponsor.objects.filter(contact_email__iexact=email).update(
+        contact_name="", contact_email=""
+    )
