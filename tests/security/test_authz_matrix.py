@@ -1,0 +1,469 @@
+"""Who may reach what: every URL pattern the site answers, for every role.
+
+URLS below is the matrix: one row per URL pattern (the route as the
+resolver joins it), saying what each role gets for a GET and, where a
+POST is refused to some roles, that it is refused to them too. The
+patterns come from the resolver itself (admin included), so a URL added
+without a row here fails `test_every_url_pattern_has_a_row`: nobody adds an
+unprotected page silently. The admin's usual pages for a registered model
+are rows made from ADMIN_MODELS, where every registered model must be too.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from events.models import Event
+from tickets.models import BadgeSheet, Order, Ticket
+
+from .world import MEDIA_FILE, ROLES, World, world_make
+
+# --- outcomes --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Goes:
+    """A redirect (302) whose Location starts with `to`."""
+
+    to: str
+
+
+LOGIN_ADMIN = Goes("/admin/login/?next=")
+LOGIN_CHECKIN = Goes("/checkin/login/?next=")
+REFUSALS = {LOGIN_ADMIN, LOGIN_CHECKIN, 400, 401, 403, 404, 405}
+ALLOWED = object()  # a POST this role may make: not checked here
+
+
+@dataclass
+class Rule:
+    get: dict  # role -> outcome of a GET
+    # role -> outcome of an empty POST; by default a role refused the GET is
+    # refused the POST the same way (or with 405 by a GET-only view).
+    post: dict | None = None
+    query: str = ""
+
+    def post_for(self, role):
+        if self.post is not None:
+            return self.post.get(role, ALLOWED)
+        return self.get[role] if self.get[role] in REFUSALS else ALLOWED
+
+
+def everyone(outcome, **post) -> Rule:
+    return Rule({role: outcome for role in ROLES}, post=post or None)
+
+
+def by_role(anonymous, *, user=None, door=None, organiser, superuser=None):
+    """anonymous also stands for the attendee (no account)."""
+    return {
+        "anonymous": anonymous,
+        "attendee": anonymous,
+        "user": anonymous if user is None else user,
+        "door": (anonymous if user is None else user) if door is None else door,
+        "organiser": organiser,
+        "superuser": organiser if superuser is None else superuser,
+    }
+
+
+def organiser_only(ok=200, **kw) -> Rule:
+    """Behind admin_view: only staff, and the group's permissions decide."""
+    return Rule(by_role(LOGIN_ADMIN, organiser=ok), **kw)
+
+
+def superuser_only(ok=200) -> Rule:
+    return Rule(by_role(LOGIN_ADMIN, organiser=403, superuser=ok))
+
+
+def door_page(ok=200) -> Rule:
+    return Rule(by_role(LOGIN_CHECKIN, user=403, door=ok, organiser=ok))
+
+
+def door_api(*, get, post=None, query="") -> Rule:
+    """The check-in API: the method first (405), then 401 / 403."""
+    return Rule(
+        get=get,
+        post=post or {"anonymous": 401, "attendee": 401, "user": 403, "door": ALLOWED},
+        query=query,
+    )
+
+
+def link_only(ok=200, **kw) -> Rule:
+    """Manage-my-booking: only the link's secret opens it (staff included:
+    an account is no substitute for the link)."""
+    return Rule({role: ok if role == "attendee" else 404 for role in ROLES}, **kw)
+
+
+MANAGE = "bookings/<str:reference>/<str:secret>/"
+CONFIRMATION_PAGE = Goes("/bookings/")
+CHOOSE = Goes("/events/test-conference/book/")
+
+URLS = {
+    # Public pages.
+    "": everyone(200),
+    "events/archive/": everyone(200),
+    "events/<slug:slug>/": everyone(200),
+    "events/<slug:slug>/agenda/": everyone(200),
+    "events/<slug:slug>/agenda.ics": everyone(200),
+    "events/<slug:slug>/speakers/": everyone(200),
+    "events/<slug:slug>/speakers/<slug:speaker>/": everyone(200),
+    "events/<slug:slug>/sponsors/": everyone(200),
+    "events/<slug:slug>/availability.json": everyone(200),
+    "accessibility/": everyone(200),
+    "privacy/": everyone(200),
+    r"^media/(?P<path>.*)$": everyone(200),
+    # Booking steps: open to all; without a draft they lead back to the start.
+    "events/<slug:slug>/book/": everyone(200),
+    "events/<slug:slug>/book/your-details/": everyone(CHOOSE),
+    "events/<slug:slug>/book/attendee/<int:number>/": everyone(CHOOSE),
+    "events/<slug:slug>/book/payment/": everyone(CHOOSE),
+    "events/<slug:slug>/book/invoice/": everyone(CHOOSE),
+    "events/<slug:slug>/book/check/": everyone(CHOOSE),
+    # Only the browser that booked sees the confirmation page.
+    "bookings/<str:reference>/": link_only(),
+    # Manage my booking.
+    MANAGE: link_only(),
+    MANAGE + "tickets/<int:ticket_id>/change/": link_only(),
+    MANAGE + "tickets/<int:ticket_id>/pass-on/": link_only(),
+    MANAGE + "tickets/<int:ticket_id>/cancel/": link_only(),
+    MANAGE + "tickets/<int:ticket_id>/badge.pdf": link_only(),
+    MANAGE + "tickets/<int:ticket_id>/badge.png": link_only(),
+    MANAGE + "cancel/": link_only(),
+    MANAGE + "invoice.pdf": link_only(),
+    # Back from Stripe: the booking is confirmed already, so onward.
+    MANAGE + "payment/return/": link_only(CONFIRMATION_PAGE),
+    MANAGE + "payment/cancel/": link_only(CHOOSE),
+    # Stripe's webhook: POST only, and only with Stripe's signature.
+    "stripe/webhook/": everyone(405, **{role: 400 for role in ROLES}),
+    # Check-in.
+    # One event at the door: straight to its page.
+    "checkin/": door_page(Goes("/checkin/test-conference/")),
+    "checkin/<slug:slug>/": door_page(),
+    "checkin/login/": everyone(200),
+    # Signing out is a POST anyone may make (it only ends their session).
+    "checkin/logout/": Rule(everyone(405).get, post={}),
+    "checkin/api/scan": door_api(get=everyone(405).get),
+    "checkin/api/admit": door_api(get=everyone(405).get),
+    "checkin/api/undo": door_api(get=everyone(405).get),
+    "checkin/api/search": door_api(
+        get=by_role(401, user=403, door=200, organiser=200),
+        query="?event=test-conference&q=Ada",
+    ),
+    "checkin/api/stats": door_api(
+        get=by_role(401, user=403, door=200, organiser=200),
+        query="?event=test-conference",
+    ),
+    # The organiser's admin and dashboard.
+    "admin/dashboard/": organiser_only(),
+    "admin/": organiser_only(),
+    "admin/login/": Rule(
+        by_role(200, organiser=Goes("/admin/")), post={"anonymous": 200}
+    ),
+    # The admin sends anyone without staff status to its index (and so on to
+    # the log-in page); signing out itself is a POST.
+    "admin/logout/": Rule(by_role(Goes("/admin/"), organiser=405), post={}),
+    "admin/password_change/": organiser_only(),
+    "admin/password_change/done/": organiser_only(),
+    "admin/autocomplete/": organiser_only(403),
+    "admin/jsi18n/": organiser_only(),
+    "admin/r/<path:content_type_id>/<path:object_id>/": organiser_only(
+        Goes("http://testserver/events/test-conference/")
+    ),
+    r"admin/^(?P<app_label>auth|events|tickets|sponsors)/$": organiser_only(),
+    r"admin/(?P<url>.*)$": organiser_only(404),
+    "admin/auth/user/<id>/password/": superuser_only(),
+    "admin/tickets/badgesheet/print/": organiser_only(),
+    "admin/tickets/badgesheet/<int:sheet_id>/progress/": organiser_only(),
+    "admin/tickets/badgesheet/<int:sheet_id>/status.json": organiser_only(),
+    "admin/tickets/badgesheet/<int:sheet_id>/badges.pdf": organiser_only(),
+    "admin/tickets/order/<int:object_id>/invoice/": organiser_only(),
+    "admin/tickets/order/<int:object_id>/cancel/": organiser_only(),
+    "admin/tickets/order/<int:object_id>/cancel/<int:ticket_id>/": organiser_only(),
+    "admin/tickets/order/<int:object_id>/invoice-paid/": organiser_only(),
+    # Exports answer a signed-in user who may not export with 403.
+    "admin/tickets/ticket/exports/": Rule(
+        by_role(LOGIN_ADMIN, user=403, organiser=200)
+    ),
+    "admin/sponsors/sponsor/export/": organiser_only(),
+}
+
+# What an organiser gets on the admin's usual pages of each registered
+# model (anyone without staff status: the log-in page). "auth" models are
+# the superuser's only.
+FULL = {"changelist": 200, "add": 200, "change": 200, "delete": 200, "history": 200}
+READ_ONLY = {**FULL, "add": 403, "delete": 403}
+# Messages are sent by adding one; nothing is taken back once sent.
+SEND_ONLY = {**FULL, "delete": 403}
+# Badge sheets are asked for with "Print all badges"; old ones may go.
+MADE_ELSEWHERE = {**FULL, "add": 403}
+ADMIN_MODELS = {
+    "auth.user": "superuser",
+    "auth.group": "superuser",
+    "events.event": FULL,
+    "events.speaker": FULL,
+    "events.session": FULL,
+    "sponsors.sponsor": FULL,
+    "sponsors.sponsortier": FULL,
+    "tickets.tickettype": FULL,
+    "tickets.order": READ_ONLY,
+    "tickets.ticket": READ_ONLY,
+    "tickets.refund": READ_ONLY,
+    "tickets.stripeevent": READ_ONLY,
+    "tickets.badgesheet": MADE_ELSEWHERE,
+    "tickets.scan": READ_ONLY,
+    "tickets.email": READ_ONLY,
+    "tickets.broadcast": SEND_ONLY,
+}
+ADMIN_VIEWS = {
+    "changelist": "",
+    "add": "add/",
+    "history": "<path:object_id>/history/",
+    "delete": "<path:object_id>/delete/",
+    "change": "<path:object_id>/change/",
+    "redirect": "<path:object_id>/",
+}
+
+
+def admin_model_rows() -> dict:
+    rows = {}
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        outcomes = ADMIN_MODELS.get(label)
+        if outcomes is None:
+            continue  # reported by test_every_registered_model_has_a_row
+        base = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for view, suffix in ADMIN_VIEWS.items():
+            if view == "redirect":  # to the change page; that one decides
+                rule = organiser_only(Goes(f"/{base}"))
+            elif outcomes == "superuser":
+                rule = superuser_only()
+            else:
+                rule = organiser_only(outcomes[view])
+            rows[base + suffix] = rule
+    return rows
+
+
+# --- the resolver's patterns -------------------------------------------------
+
+
+@dataclass
+class Pattern:
+    route: str
+    name: str | None
+    default_args: dict = field(default_factory=dict)
+
+
+def url_patterns() -> list[Pattern]:
+    """Every URL pattern the site answers, with its route joined up."""
+    found = []
+
+    def walk(resolver, prefix, namespace):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                inner = namespace
+                if entry.namespace:
+                    inner = (
+                        f"{namespace}:{entry.namespace}"
+                        if namespace
+                        else entry.namespace
+                    )
+                walk(entry, prefix + str(entry.pattern), inner)
+            elif isinstance(entry, URLPattern):
+                name = entry.name and (
+                    f"{namespace}:{entry.name}" if namespace else entry.name
+                )
+                found.append(
+                    Pattern(prefix + str(entry.pattern), name, entry.default_args)
+                )
+
+    walk(get_resolver(), "", None)
+    return found
+
+
+def matrix() -> dict:
+    return {**URLS, **admin_model_rows()}
+
+
+def test_every_url_pattern_has_a_row():
+    rows = matrix()
+    missing = [p.route for p in url_patterns() if p.route not in rows]
+    assert not missing, (
+        "URL patterns with no row in tests/security/test_authz_matrix.py "
+        f"(say who may reach them): {missing}"
+    )
+
+
+def test_every_row_is_a_url_pattern():
+    routes = {p.route for p in url_patterns()}
+    stale = [route for route in matrix() if route not in routes]
+    assert not stale, f"Rows for URL patterns that no longer exist: {stale}"
+
+
+def test_every_registered_model_has_a_row():
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert registered == set(ADMIN_MODELS), (
+        "Models registered in the admin without a row in ADMIN_MODELS "
+        f"(or rows for models no longer registered): {registered ^ set(ADMIN_MODELS)}"
+    )
+
+
+def test_the_matrix_really_refuses_someone_everywhere_it_should():
+    """The rows are not all 'everyone 200': staff pages refuse strangers."""
+    rows = matrix()
+    for route, rule in rows.items():
+        if route.startswith("admin/") and route not in (
+            "admin/login/",
+            "admin/logout/",
+        ):
+            assert rule.get["anonymous"] == LOGIN_ADMIN, route
+            assert rule.get["door"] in REFUSALS, route
+        if route.startswith(MANAGE):
+            assert rule.get["anonymous"] == 404, route
+
+
+# --- filling in a route ------------------------------------------------------
+
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def _object_id(world: World, route: str) -> int:
+    match = re.match(r"admin/(\w+)/(\w+)/", route)
+    if match is None:  # the admin's view-on-site shortcut
+        return world.event.pk
+    app_label, model_name = match.groups()
+    if (app_label, model_name) == ("tickets", "order"):
+        return world.order.pk
+    model = ContentType.objects.get_by_natural_key(app_label, model_name).model_class()
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"tests/security/world.py makes no {model_name}"
+    return obj.pk
+
+
+def fill(world: World, route: str, role: str) -> str:
+    """The route as a path, its parameters taken from the world."""
+    link = world.link(role)
+    values = {
+        "slug": world.event.slug,
+        "speaker": "ada",
+        "number": 1,
+        "reference": link["reference"],
+        "secret": link["secret"],
+        "ticket_id": world.ticket.pk,
+        "sheet_id": BadgeSheet.objects.get().pk,
+        "content_type_id": ContentType.objects.get_for_model(Event).pk,
+        "id": world.users["user"].pk,
+        "app_label": "tickets",
+        "url": "no-such-page/",
+        "path": MEDIA_FILE,
+    }
+
+    def value(match):
+        name = match.group(1) or match.group(2)
+        if name == "object_id":
+            return str(_object_id(world, route))
+        return str(values[name])
+
+    return "/" + _PARAM.sub(value, route).replace("^", "").replace("$", "")
+
+
+def check(response, expected) -> str | None:
+    """None if the response is what `expected` says, else what went wrong."""
+    status = response.status_code
+    if isinstance(expected, Goes):
+        location = response.get("Location", "")
+        if status == 302 and location.startswith(expected.to):
+            return None
+        return f"{status} {location!r}, expected a redirect to {expected.to!r}"
+    if status != expected:
+        return f"{status}, expected {expected}"
+    return None
+
+
+@pytest.fixture
+def world(db, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    settings.STRIPE_SECRET_KEY = ""
+    return world_make(tmp_path)
+
+
+def counts() -> tuple:
+    return (
+        Order.objects.count(),
+        Ticket.objects.filter(status=Ticket.Status.CONFIRMED).count(),
+        Event.objects.count(),
+        BadgeSheet.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_the_matrix_says(world, role):
+    """GET every URL pattern as `role`; then POST to each one this role is
+    refused, and check that the POST is refused too and changes nothing."""
+    rows = matrix()
+    client = world.client(role)
+    wrong = []
+    for pattern in url_patterns():
+        rule = rows.get(pattern.route)
+        if rule is None:
+            continue  # reported by test_every_url_pattern_has_a_row
+        if role == "superuser" and rule.get[role] == rule.get["organiser"]:
+            continue  # the superuser may do anything; checked where it differs
+        path = fill(world, pattern.route, role) + rule.query
+        problem = check(client.get(path), rule.get[role])
+        if problem:
+            wrong.append(f"GET {path}: {problem}")
+        expected = rule.post_for(role)
+        if expected is ALLOWED:
+            continue
+        before = counts()
+        response = client.post(path, {})
+        if expected in REFUSALS and response.status_code == 405:
+            problem = None  # a GET-only view refuses every POST
+        else:
+            problem = check(response, expected)
+        if problem:
+            wrong.append(f"POST {path}: {problem}")
+        if counts() != before:
+            wrong.append(f"POST {path} changed the database")
+    assert not wrong, f"As {role}:\n" + "\n".join(wrong)
+
+
+def test_an_attendee_cannot_reach_someone_elses_booking(world):
+    """Their own secret with another booking's reference, or another
+    booking's place under their own link: not found, and nothing changes."""
+    client = world.client("attendee")
+    own = world.order
+    theirs = world.other
+    suffixes = [
+        "",
+        f"tickets/{theirs.tickets.first().pk}/change/",
+        f"tickets/{theirs.tickets.first().pk}/pass-on/",
+        f"tickets/{theirs.tickets.first().pk}/cancel/",
+        f"tickets/{theirs.tickets.first().pk}/badge.pdf",
+        f"tickets/{theirs.tickets.first().pk}/badge.png",
+        "cancel/",
+        "invoice.pdf",
+        "payment/return/",
+        "payment/cancel/",
+    ]
+    wrong = []
+    for suffix in suffixes:
+        for reference, secret in (
+            (theirs.reference, own.secret),
+            (own.reference, own.secret),
+        ):
+            if reference == own.reference and "tickets/" not in suffix:
+                continue  # their own booking, their own link: fine
+            path = f"/bookings/{reference}/{secret}/{suffix}"
+            before = counts()
+            for method in ("get", "post"):
+                status = getattr(client, method)(path).status_code
+                if status not in (404, 405):
+                    wrong.append(f"{method.upper()} {path}: {status}")
+            if counts() != before:
+                wrong.append(f"{path} changed the database")
+    assert client.get(f"/bookings/{theirs.reference}/").status_code == 404
+    assert not wrong, "\n".join(wrong)
+    assert theirs.tickets.filter(status=Ticket.Status.CONFIRMED).count() == 2
