@@ -23,6 +23,8 @@ class BookingDraft:
     billing: dict = field(default_factory=dict)
     # The code the buyer entered, as stored; order_create checks it again.
     code: str = ""
+    # A waiting-list offer's token: its one place is kept for this booking.
+    offer: str = ""
 
     @classmethod
     def load(cls, session, event_id: int) -> "BookingDraft":
@@ -34,6 +36,7 @@ class BookingDraft:
             payment = data.get("payment") or ""
             billing = dict(data.get("billing") or {})
             code = data.get("code") or ""
+            offer = data.get("offer") or ""
         except (TypeError, ValueError, AttributeError):
             return cls()
         draft = cls(
@@ -43,6 +46,7 @@ class BookingDraft:
             payment=payment,
             billing=billing,
             code=code,
+            offer=offer,
         )
         # Anything that is not what this code saved starts the booking again.
         if not draft._well_formed():
@@ -57,6 +61,8 @@ class BookingDraft:
         if self.payment and self.payment not in PAYMENT_METHODS:
             return False
         if self.billing and set(self.billing) != BILLING_KEYS:
+            return False
+        if not isinstance(self.offer, str):
             return False
         if not isinstance(self.code, str) or len(self.code) > 32:
             return False
@@ -75,6 +81,7 @@ class BookingDraft:
             "payment": self.payment,
             "billing": self.billing,
             "code": self.code,
+            "offer": self.offer,
         }
 
     @staticmethod

@@ -319,6 +319,45 @@ class InvoiceDetailsForm(forms.Form):
         )
 
 
+class WaitlistJoinForm(forms.Form):
+    """Join a sold-out event's waiting list."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Full name"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Enter your full name")},
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        max_length=254,
+        help_text=gettext_lazy(
+            "We will only use it to offer you a place at this event, or to "
+            "tell you an offer has passed on."
+        ),
+        error_messages={
+            "required": gettext_lazy("Enter your email address"),
+            "invalid": INVALID_EMAIL,
+        },
+        widget=EMAIL_WIDGET,
+    )
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Enter your organisation")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("name", field_width=Fluid.TWO_THIRDS),
+            Field.text("email", field_width=Fluid.TWO_THIRDS),
+            Field.text("organisation", field_width=Fluid.TWO_THIRDS),
+            submit=_("Join the waiting list"),
+        )
+
+
 class CodeForm(forms.Form):
     """A code for a discount or for free places; the service checks it."""
 

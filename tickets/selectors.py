@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from events.models import Event
 
-from .models import Order, Ticket, TicketType
+from .models import Order, Ticket, TicketType, WaitlistOffer
 from .references import looks_like_reference
 from .stripe_api import card_payments_available
 
@@ -34,10 +34,13 @@ class Availability:
     held: int
     few_places_threshold: int
     ticket_types: list[TicketTypeAvailability] = field(default_factory=list)
+    # Places offered to people on the waiting list, less the one offered to
+    # whoever is looking (it is theirs to book).
+    offered: int = 0
 
     @property
     def remaining(self) -> int:
-        return max(self.capacity - self.confirmed - self.held, 0)
+        return max(self.capacity - self.confirmed - self.held - self.offered, 0)
 
     @property
     def sold_out(self) -> bool:
@@ -52,6 +55,7 @@ class Availability:
             "capacity": self.capacity,
             "confirmed": self.confirmed,
             "held": self.held,
+            "offered": self.offered,
             "remaining": self.remaining,
             "ticket_types": [
                 {
@@ -66,11 +70,16 @@ class Availability:
         }
 
 
-def event_availability(*, event: Event, include_hidden: bool = False) -> Availability:
-    """Count the places taken from the tickets themselves, in one query.
+def event_availability(
+    *, event: Event, include_hidden: bool = False, offer_places: int = 0
+) -> Availability:
+    """Count the places taken from the tickets themselves, and the places
+    offered to the waiting list.
 
-    Held places count only while their hold lasts: the moment it runs out
-    they are free again, whether or not anything has tidied them up yet.
+    Held places and offers count only while they last: the moment one runs
+    out its place is free again, whether or not anything has tidied it up
+    yet. `offer_places`: places offered to the person asking (see
+    services.waitlist.offer_reserved_places), which are free for them.
     """
     now = timezone.now()
     ticket_types = list(
@@ -90,7 +99,14 @@ def event_availability(*, event: Event, include_hidden: bool = False) -> Availab
     # Hidden types' places still come out of the pool.
     confirmed = sum(ticket_type.confirmed for ticket_type in ticket_types)
     held = sum(ticket_type.held for ticket_type in ticket_types)
-    pool_left = max(event.capacity - confirmed - held, 0)
+    offered = max(
+        WaitlistOffer.objects.filter(
+            event=event, status=WaitlistOffer.Status.OFFERED, expires_at__gt=now
+        ).count()
+        - offer_places,
+        0,
+    )
+    pool_left = max(event.capacity - confirmed - held - offered, 0)
     event_on_sale = event.is_on_sale(now)
     payable = card_payments_available() or event.offers_invoice_payment(now)
     items = []
@@ -115,6 +131,7 @@ def event_availability(*, event: Event, include_hidden: bool = False) -> Availab
         held=held,
         few_places_threshold=event.few_places_threshold,
         ticket_types=items,
+        offered=offered,
     )
 
 
@@ -124,6 +141,7 @@ def event_page_context(event: Event) -> dict:
         "availability": event_availability(event=event),
         "availability_url": reverse("tickets:availability", args=[event.slug]),
         "booking_url": reverse("tickets:choose", args=[event.slug]),
+        "waitlist_url": reverse("tickets:waitlist_join", args=[event.slug]),
     }
 
 

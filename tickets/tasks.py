@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from . import stripe_api
-from .services import holds_expire, outbox, reminders
+from .services import holds_expire, outbox, reminders, waitlist
 from .services import refund_make as refund_make_service
 from .services import refunds_retry_pending as refunds_retry_pending_service
 
@@ -65,3 +65,9 @@ def personal_data_anonymise_due() -> int:
     from .services.retention import personal_data_anonymise_due as anonymise_due
 
     return len(anonymise_due())
+
+
+@shared_task(acks_late=True)
+def waitlist_sweep() -> int:
+    # Idempotent: an offer ends once, and only free places are offered.
+    return waitlist.waitlist_sweep()

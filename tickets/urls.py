@@ -24,6 +24,17 @@ urlpatterns = [
     path("events/<slug:slug>/book/invoice/", views.invoice_details, name="invoice"),
     path("events/<slug:slug>/book/check/", views.check_answers, name="check"),
     path("bookings/<str:reference>/", views.confirmation, name="confirmation"),
+    path(
+        "events/<slug:slug>/waiting-list/",
+        views.waitlist_join_view,
+        name="waitlist_join",
+    ),
+    path(
+        "events/<slug:slug>/waiting-list/joined/",
+        views.waitlist_joined,
+        name="waitlist_joined",
+    ),
+    path("waiting-list/offers/<str:token>/", views.offer, name="offer"),
     path(MANAGE, views.manage, name="manage"),
     path(
         MANAGE + "tickets/<int:ticket_id>/change/",

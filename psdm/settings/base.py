@@ -248,6 +248,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.refunds_retry_pending",
         "schedule": 300.0,
     },
+    # Waiting list: end offers not taken in time (passing the place on) and
+    # offer any free place; the same happens at once when places come free.
+    "tickets-waitlist-sweep": {
+        "task": "tickets.tasks.waitlist_sweep",
+        "schedule": 60.0,
+    },
     # Attendees' personal data, PSDM_RETENTION_DAYS after each event.
     "tickets-anonymise-past-events": {
         "task": "tickets.tasks.personal_data_anonymise_due",
@@ -264,6 +270,8 @@ STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15)
 # How long places are held while a buyer pays by card. Stripe Checkout
 # sessions last at least 30 minutes, and the hold ends when the session does.
 PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
+# How long a place offered to someone on the waiting list is kept for them.
+PSDM_WAITLIST_OFFER_HOURS = max(env_int("PSDM_WAITLIST_OFFER_HOURS", 48), 1)
 
 # Booking: how long a row lock may be waited for (PostgreSQL) before the
 # buyer is told the site is busy and asked to try again.

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -74,7 +75,12 @@ def message_build(email: Email) -> EmailMultiAlternatives:
 
 def _common_context(email: Email) -> dict:
     order = email.order
-    event = order.event if order else email.broadcast.event
+    if order is not None:
+        event = order.event
+    elif email.broadcast_id:
+        event = email.broadcast.event
+    else:
+        event = email.waitlist_offer.event
     return {
         "email": email,
         "site_name": settings.PSDM_SITE_NAME,
@@ -249,6 +255,45 @@ def broadcast(email: Email) -> Content:
     return Content(subject=message.subject, context={"broadcast": message})
 
 
+def _offer_deadline(offer) -> str:
+    """The time to book by, in UK time, as people say it: "2:30pm on
+    Friday 27 September 2024"."""
+    local = timezone.localtime(offer.expires_at)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    minutes = f":{local:%M}" if local.minute else ""
+    day = f"{local:%A} {local.day} {local:%B %Y}"
+    return f"{hour}{minutes}{local:%p}".lower() + " on " + day
+
+
+def waitlist_offer(email: Email) -> Content:
+    offer = email.waitlist_offer
+    return Content(
+        subject=_("A place at %(event)s is free for you") % {"event": offer.event.name},
+        context={
+            "offer": offer,
+            "offer_url": absolute(
+                reverse("tickets:offer", kwargs={"token": offer.token})
+            ),
+            "deadline": _offer_deadline(offer),
+        },
+    )
+
+
+def waitlist_expired(email: Email) -> Content:
+    offer = email.waitlist_offer
+    return Content(
+        subject=_("Your offer of a place at %(event)s has passed on")
+        % {"event": offer.event.name},
+        context={
+            "offer": offer,
+            "deadline": _offer_deadline(offer),
+            "waitlist_url": absolute(
+                reverse("tickets:waitlist_join", kwargs={"slug": offer.event.slug})
+            ),
+        },
+    )
+
+
 BUILDERS = {
     Kind.CONFIRMATION: confirmation,
     Kind.ATTENDEE_TICKET: attendee_ticket,
@@ -259,4 +304,6 @@ BUILDERS = {
     Kind.INVOICE: invoice,
     Kind.REMINDER: reminder,
     Kind.BROADCAST: broadcast,
+    Kind.WAITLIST_OFFER: waitlist_offer,
+    Kind.WAITLIST_EXPIRED: waitlist_expired,
 }

@@ -41,6 +41,7 @@ from .places import (
     lock_timeout_set,
     places_take,
 )
+from .waitlist import offer_redeem
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def order_create(
     payment_method: str | None = None,
     billing: BillingDetails | None = None,
     code: str | None = None,
+    offer: str | None = None,
 ) -> Order:
     """Book the places in `lines` for one buyer, or raise a BookingError.
 
@@ -95,6 +97,7 @@ def order_create(
 
     Either the order and all its tickets are saved and their places taken
     from the event's pool (and each ticket type's cap), or nothing changes.
+    `offer` (a waiting-list offer's token) books its one held place.
     Free orders and orders paid by invoice are confirmed at once; an order
     paid by card is pending, its places held until `hold_expires_at`.
     """
@@ -158,6 +161,10 @@ def order_create(
                 order_confirmed_notify(order=order, tickets=tickets)
             # The pool last, so its lock is held for as short a time as can be.
             lock_timeout_set()
+            if offer:
+                # A waiting-list offer's place: given back under the pool's
+                # lock just before places_take takes it for this order.
+                offer_redeem(token=offer, order=order, quantity=len(tickets))
             places_take(event_id=event.pk, quantities=quantities)
             if found is not None:
                 code_uses_take(code_id=found.pk, quantity=quote.places_with_code)

@@ -55,6 +55,7 @@ def email_queue(
     order=None,
     ticket=None,
     broadcast=None,
+    waitlist_offer=None,
     data: dict | None = None,
 ) -> Email | None:
     """Write an e-mail to the outbox inside the caller's transaction. The
@@ -70,6 +71,7 @@ def email_queue(
             "order": order,
             "ticket": ticket,
             "broadcast": broadcast,
+            "waitlist_offer": waitlist_offer,
             "data": data or {},
         },
     )

@@ -50,7 +50,7 @@ def places_take(*, event_id: int, quantities: Mapping[int, int]) -> None:
     total = sum(quantities.values())
     if not event_places_take(event_id=event_id, quantity=total):
         if not (
-            holds_release_expired(event_id=event_id)
+            _expired_release(event_id)
             and event_places_take(event_id=event_id, quantity=total)
         ):
             raise PoolFull
@@ -64,7 +64,22 @@ def places_take(*, event_id: int, quantities: Mapping[int, int]) -> None:
                 raise TicketTypeFull(ticket_type_id)
 
 
+def _expired_release(event_id: int) -> bool:
+    """Release expired holds and end expired waiting-list offers (whose
+    places go to the next people waiting first); True if any place moved."""
+    from .waitlist import offers_release_expired
+
+    holds = holds_release_expired(event_id=event_id)
+    offers = offers_release_expired(event_id=event_id)
+    return bool(holds or offers)
+
+
 def places_release(*, event_id: int, quantities: Mapping[int, int]) -> None:
+    """Give places back to the pool and to their ticket types' caps. The
+    pool's places go first to the people on the waiting list, if any: they
+    are offered in the same transaction (offers_make never calls back here)."""
+    from .waitlist import offers_make
+
     total = sum(quantities.values())
     if not total:
         return
@@ -74,6 +89,7 @@ def places_release(*, event_id: int, quantities: Mapping[int, int]) -> None:
             TicketType.objects.filter(
                 pk=ticket_type_id, places_taken__gte=quantities[ticket_type_id]
             ).update(places_taken=F("places_taken") - quantities[ticket_type_id])
+    offers_make(event_id=event_id)
 
 
 def _ticket_type_take(ticket_type_id: int, quantity: int) -> bool:

@@ -14,6 +14,7 @@ from .booking import (
 )
 from .manage import cancel, invoice_download, manage, ticket_change
 from .payments import payment_cancel, payment_return, stripe_webhook
+from .waitlist import offer, waitlist_join_view, waitlist_joined
 
 __all__ = [
     "attendee_details",
@@ -29,9 +30,12 @@ __all__ = [
     "invoice_details",
     "invoice_download",
     "manage",
+    "offer",
     "payment_cancel",
     "payment_method",
     "payment_return",
     "stripe_webhook",
     "ticket_change",
+    "waitlist_join_view",
+    "waitlist_joined",
 ]

@@ -3,6 +3,7 @@
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
     require_GET,
@@ -39,6 +40,7 @@ from ..services.codes import (
     code_find,
     code_for_draft,
 )
+from ..services.waitlist import offer_find, offer_reserved_places
 from ..stripe_api import card_payments_available
 
 
@@ -59,6 +61,18 @@ def _step_url(name, event, **kwargs):
     return reverse(f"tickets:{name}", kwargs={"slug": event.slug, **kwargs})
 
 
+def _offer_places(request, event, draft) -> int:
+    """The places a waiting-list offer in the draft keeps for this person
+    (1 or 0); an offer that has ended is dropped from the draft."""
+    if not draft.offer:
+        return 0
+    places = offer_reserved_places(token=draft.offer, event_id=event.pk)
+    if not places:
+        draft.offer = ""
+        draft.save(request.session, event.pk)
+    return places
+
+
 def _places_gone(request, event, draft):
     """Return a 'places have gone' page if the pool can no longer take the
     places chosen, so nobody fills in forms for places already booked.
@@ -68,9 +82,10 @@ def _places_gone(request, event, draft):
     service still makes the final decision under the pool's lock.
     """
     wanted = sum(draft.quantities.values())
-    if event.capacity - event.places_taken >= wanted:
+    mine = _offer_places(request, event, draft)
+    if event.capacity - event.places_taken + mine >= wanted:
         return None
-    left = event_availability(event=event).remaining
+    left = event_availability(event=event, offer_places=mine).remaining
     if left >= wanted:
         return None
     return render(
@@ -135,8 +150,9 @@ def _after_step(request, event, draft, default_url):
 @require_http_methods(["GET", "POST"])
 def choose_places(request, slug, code_form=None):
     event = event_get_published(slug=slug)
-    availability = event_availability(event=event)
     draft = BookingDraft.load(request.session, event.pk)
+    mine = _offer_places(request, event, draft)
+    availability = event_availability(event=event, offer_places=mine)
     code, code_problem = code_for_draft(event=event, text=draft.code)
     availability = code_availability(event=event, availability=availability, code=code)
     initial = {f"qty_{pk}": qty for pk, qty in draft.quantities.items()}
@@ -152,6 +168,13 @@ def choose_places(request, slug, code_form=None):
             code_check_places(code=code, quantities=form.quantities())
         except CodeError as exc:
             form.add_error(None, exc.message)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and mine
+        and sum(form.quantities().values()) != 1
+    ):
+        form.add_error(None, _("Your waiting list offer is for one place"))
     if request.method == "POST" and form.is_valid():
         draft.set_quantities(form.quantities())
         draft.save(request.session, event.pk)
@@ -164,6 +187,8 @@ def choose_places(request, slug, code_form=None):
             "event": event,
             "availability": availability,
             "form": form,
+            "offer": offer_find(token=draft.offer) if mine else None,
+            "waitlist_url": reverse("tickets:waitlist_join", args=[event.slug]),
         },
     )
 
@@ -342,6 +367,7 @@ def _book(request, event, draft, needs_payment):
         code=draft.code or None,
         payment_method=draft.payment if needs_payment else None,
         billing=draft.billing_details() if needs_payment else None,
+        offer=draft.offer or None,
     )
     remember_order(request.session, order.reference)
     if order.payment_method != Order.PaymentMethod.CARD:
