@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every log line of a request (and its answer) carries its id.
     "ops.middleware.RequestIdMiddleware",
+    # A dropped database connection in a view: 503 "try again later".
+    "ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
