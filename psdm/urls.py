@@ -21,7 +21,10 @@ urlpatterns = [
     ),
     path(
         "privacy/",
-        TemplateView.as_view(template_name="pages/privacy.html"),
+        TemplateView.as_view(
+            template_name="pages/privacy.html",
+            extra_context={"retention_days": settings.PSDM_RETENTION_DAYS},
+        ),
         name="privacy",
     ),
     # Before the admin's own URLs, whose catch-all would take these.
@@ -30,8 +33,12 @@ urlpatterns = [
         "admin/tickets/order/personal-data/",
         include("tickets.admin.personal_data"),
     ),
+    path("admin/two-factor/", include("security.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Friendly error pages (templates/400.html...); 500 without the database.
+handler500 = "security.views.server_error"
 
 
 def media(request, path):

@@ -100,6 +100,13 @@ def hold(order, *, minutes: float = 30):
     return order
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """Every test comes from 127.0.0.1, so the per-address rate limits are
+    off; tests/security/test_ratelimit.py turns them on where it tests them."""
+    settings.PSDM_RATE_LIMITS_ENABLED = False
+
+
 @pytest.fixture
 def event(db) -> Event:
     return make_event()

@@ -7,6 +7,7 @@ secret key and a database URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -26,7 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "tickets.views.checkin.csrf_failure"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "security.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,9 +37,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_forms_gds",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "events",
     "tickets",
     "sponsors",
+    "security",
 ]
 
 MIDDLEWARE = [
@@ -47,13 +53,19 @@ MIDDLEWARE = [
     # A dropped database connection in a view: 503 "try again later".
     "ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "security.middleware.CSPMiddleware",
+    "security.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "security.ratelimit.RateLimitMiddleware",
+    # Last: it answers for a locked-out log-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "psdm.urls"
@@ -106,6 +118,109 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+
+# --- Security (README "Security") --------------------------------------------
+# django-axes first: it refuses a locked-out username and address.
+AUTHENTICATION_BACKENDS = [
+    "security.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many reverse proxies in front of the site append to X-Forwarded-For.
+# The client's address (for rate limits and log-in lockouts) is the one the
+# outermost of them saw; 0 means clients connect directly (REMOTE_ADDR), and
+# X-Forwarded-For is ignored.
+PSDM_TRUSTED_PROXY_COUNT = env_int("PSDM_TRUSTED_PROXY_COUNT", 0)
+# Log-in lockout (django-axes, the admin and /checkin/login/): after
+# AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused for AXES_COOLOFF_MINUTES. A good log-in clears the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "security.ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "security/lockout.html"
+# No usernames or addresses in axes' log lines; no record of good log-ins.
+AXES_VERBOSE = False
+AXES_CLIENT_STR_CALLABLE = "security.lockout.client_str"
+AXES_DISABLE_ACCESS_LOG = True
+# Two-factor authentication (django-otp): the name authenticator apps show.
+OTP_TOTP_ISSUER = env_str("PSDM_SITE_NAME", "Public Sector Digital Midlands")
+
+# Rate limits per client address (security.ratelimit), by URL name: "N/m"
+# for every method, or per method with "*" for the rest. Counted in the
+# cache: set DJANGO_CACHE_URL so every process shares the counts (without
+# it each process counts its own, so the limits multiply). Generous enough
+# for a whole office booking from behind one address. The door's API has its
+# own limits per door user (PSDM_CHECKIN_RATE_PER_*).
+PSDM_RATE_LIMITS_ENABLED = env_bool("PSDM_RATE_LIMITS_ENABLED", True)
+_STEP = {"POST": "60/m", "*": "300/m"}
+_MANAGE = {"POST": "30/m", "*": "300/m"}
+PSDM_RATE_LIMITS = {
+    "tickets:choose": _STEP,
+    "tickets:buyer": _STEP,
+    "tickets:attendee": _STEP,
+    "tickets:payment": _STEP,
+    "tickets:invoice": _STEP,
+    "tickets:check": _STEP,
+    "tickets:availability": "600/m",
+    "tickets:confirmation": "300/m",
+    # Codes and the waiting list: few tries each, against guessing.
+    "tickets:code": {"POST": "10/m", "*": "120/m"},
+    "tickets:waitlist_join": {"POST": "10/m", "*": "120/m"},
+    "tickets:offer": {"POST": "20/m", "*": "120/m"},
+    "tickets:manage": _MANAGE,
+    "tickets:ticket_change": _MANAGE,
+    "tickets:ticket_transfer": _MANAGE,
+    "tickets:ticket_cancel": _MANAGE,
+    "tickets:cancel": _MANAGE,
+    "tickets:payment_return": _MANAGE,
+    "tickets:payment_cancel": _MANAGE,
+    # PDFs and images take a while to draw.
+    "tickets:badge_pdf": "60/m",
+    "tickets:badge_png": "60/m",
+    "tickets:invoice_pdf": "60/m",
+    # Log-ins (beside axes' lockout per username): password spraying.
+    "admin:login": {"POST": "30/m"},
+    "checkin:login": {"POST": "30/m"},
+}
+
+# Content Security Policy (django-csp): only our own scripts, styles and
+# images, no inline scripts or styles anywhere. Card buyers are sent to
+# Stripe Checkout, which security.middleware.CSPMiddleware adds to
+# form-action. The door's page decodes QR codes in a Web Worker.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Browser features nobody here needs; /checkin/ may use the camera (badges).
+PSDM_PERMISSIONS_POLICY = {
+    "camera": "()",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+    "usb": "()",
+    "serial": "()",
+    "bluetooth": "()",
+    "magnetometer": "()",
+    "gyroscope": "()",
+    "accelerometer": "()",
+    "browsing-topics": "()",
+}
+PSDM_CAMERA_PATH_PREFIX = "/checkin/"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Cache: Redis when DJANGO_CACHE_URL is set (redis://127.0.0.1:6379/1), else
 # memory in each process. Sessions stay in the database unless

@@ -20,6 +20,12 @@ SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
+# HSTS for subdomains too, with "preload" (manage.py check --deploy asks for
+# both). Turn either off if a subdomain of yours cannot do HTTPS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# Production sits behind one reverse proxy (it sets X-Forwarded-Proto above).
+PSDM_TRUSTED_PROXY_COUNT = env_int("PSDM_TRUSTED_PROXY_COUNT", 1)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405

@@ -46,7 +46,9 @@ def test_logos_are_the_web_size_named_and_linked(client, event, sponsors, where)
     assert '<a class="govuk-link" href="https://curium.example/" rel="noopener">' in (
         page
     )
-    assert "background-color:#ffdd00;color:#0b0c0c" in page
+    assert "psdm-tier psdm-tier--" in page and "style=" not in page
+    css = client.get("/sponsors/tiers.css").content.decode()
+    assert "background-color:#ffdd00;color:#0b0c0c" in css
 
 
 def sponsors_url(event) -> str:

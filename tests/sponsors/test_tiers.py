@@ -51,7 +51,12 @@ def test_the_public_pages_label_each_tier_in_its_colour(client, event):
     Sponsor.objects.create(event=event, tier=tier, name="Curium Solutions")
     for url in (f"/events/{event.slug}/sponsors/", event.get_absolute_url()):
         page = client.get(url).content.decode()
-        assert "background-color:#2f1a5c;color:#ffffff" in page
+        assert '<link rel="stylesheet" href="/sponsors/tiers.css">' in page
+        assert f'<span class="psdm-tier psdm-tier--{tier.pk}">Headline</span>' in page
+    css = client.get("/sponsors/tiers.css")
+    assert css["Content-Type"] == "text/css"
+    rule = f".psdm-tier--{tier.pk}{{background-color:#2f1a5c;color:#ffffff}}"
+    assert rule in css.content.decode()
 
 
 def test_the_organiser_sets_colour_and_free_places_in_admin(admin_client, db):

@@ -54,7 +54,7 @@ def _svg(*, chart_id: str, title: str, summary: str, height: int, body: str):
         f'<svg xmlns="http://www.w3.org/2000/svg" class="psdm-chart" '
         f'id="{chart_id}" role="img" aria-labelledby="{chart_id}-title" '
         f'aria-describedby="{chart_id}-desc" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" style="max-width: {WIDTH}px" '
+        f'width="100%" '
         f'font-size="{FONT_SIZE}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>'

@@ -47,7 +47,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import csrf
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -427,7 +426,7 @@ def api_stats(request):
 
 def csrf_failure(request, reason=""):
     """A failed CSRF check: JSON for the API (the page fetches a new token
-    by reloading), Django's page elsewhere."""
+    by reloading), our "page has expired" page elsewhere."""
     if request.path_info.startswith(API_PREFIX):
         return _json(
             {
@@ -436,4 +435,4 @@ def csrf_failure(request, reason=""):
             },
             status=403,
         )
-    return csrf.csrf_failure(request, reason=reason)
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
