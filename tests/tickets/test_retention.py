@@ -210,3 +210,10 @@ def test_an_event_ending_exactly_at_the_cutoff_waits(settings):
     assert personal_data_anonymise_due(now=now, dry_run=True) == []
     assert personal_data_anonymise_due(now=now + timedelta(seconds=1), dry_run=True)
     assert timezone.now() > now
+
+
+def test_the_privacy_notice_says_how_long_data_is_kept(client):
+    page = client.get("/privacy/")
+    assert page.status_code == 200
+    assert b"We keep booking data for 90 days after the event" in page.content
+    assert b"6 years" in page.content
