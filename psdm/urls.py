@@ -33,8 +33,12 @@ urlpatterns = [
         "admin/tickets/order/personal-data/",
         include("tickets.admin.personal_data"),
     ),
+    path("admin/two-factor/", include("security.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Friendly error pages (templates/400.html...); 500 without the database.
+handler500 = "security.views.server_error"
 
 
 def media(request, path):
