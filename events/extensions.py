@@ -21,3 +21,20 @@ def event_context(event) -> dict:
     for provider in _providers:
         context.update(provider(event))
     return context
+
+
+_places_added: list[Callable] = []
+
+
+def register_places_added(callback: Callable) -> None:
+    """Add a function (*, event_id) called when an event may have places
+    free that nobody has been offered (its capacity or booking dates were
+    changed). tickets uses it to offer them to the waiting list."""
+    if callback not in _places_added:
+        _places_added.append(callback)
+
+
+def places_added(*, event_id: int) -> None:
+    """Run every registered callback, in the caller's transaction."""
+    for callback in _places_added:
+        callback(event_id=event_id)

@@ -7,13 +7,16 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets and orders"
 
     def ready(self):
-        from events.extensions import register_event_context
+        from events.extensions import register_event_context, register_places_added
 
         from . import checks  # noqa: F401 - registers
         from .roles import organiser_group_sync_after_migrate
         from .selectors import event_page_context
+        from .services.waitlist import offers_make
 
         register_event_context(event_page_context)
+        # More capacity saved in admin: offer the new places to the waiting list.
+        register_places_added(offers_make)
         post_migrate.connect(
             organiser_group_sync_after_migrate,
             dispatch_uid="tickets.roles.organiser_group_sync",

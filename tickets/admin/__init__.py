@@ -19,4 +19,5 @@ from . import (  # noqa: F401 - registers
     refunds,
     ticket_types,
     tickets,
+    waitlist,
 )
