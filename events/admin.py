@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,8 +8,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .admin_labels import LabelledInputsAdminMixin, RowLabelledForm
 from .admin_mixins import CounterSafeAdminMixin
-from .extensions import places_added
 from .forms import CheckedImageField
 from .models import SPEAKERS_IN_SESSION_ORDER, Event, Session, SessionSpeaker, Speaker
 from .services import speaker_photo_update
@@ -18,6 +17,7 @@ from .services import speaker_photo_update
 
 class SpeakerInline(admin.TabularInline):
     model = Speaker
+    form = RowLabelledForm
     extra = 0
     fields = ["name", "slug", "role", "organisation", "position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -25,7 +25,7 @@ class SpeakerInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
+class EventAdmin(CounterSafeAdminMixin, LabelledInputsAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "starts_at",
@@ -123,16 +123,9 @@ class EventAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
     def places_left(self, event):
         return event.capacity - event.places_taken
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # More capacity (or booking reopened) may leave places free while
-        # people wait: they are offered in the same transaction as the save.
-        if change:
-            places_added(event_id=obj.pk)
-
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "role", "organisation", "event", "position"]
     list_editable = ["position"]
     list_filter = ["event"]
@@ -189,7 +182,7 @@ class SpeakerAdmin(admin.ModelAdmin):
         )
 
 
-class SessionSpeakerForm(forms.ModelForm):
+class SessionSpeakerForm(RowLabelledForm):
     def clean(self):
         cleaned = super().clean()
         speaker, session = cleaned.get("speaker"), cleaned.get("session")
@@ -207,11 +200,19 @@ class SessionSpeakerInline(admin.TabularInline):
     form = SessionSpeakerForm
     extra = 1
     fields = ["speaker", "position"]
-    autocomplete_fields = ["speaker"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Offer only the session's event's speakers once it has one (a
+        plain select: Django's autocomplete box has no accessible name)."""
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            speaker = formset.form.base_fields["speaker"]
+            speaker.queryset = speaker.queryset.filter(event=obj.event_id)
+        return formset
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
     list_display = ["title", "starts_at", "ends_at", "room", "event", "speaker_names"]
     list_filter = ["event", "room"]
     search_fields = ["title", "description", "speakers__name"]
