@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_labels import LabelledInputsAdminMixin, RowLabelledForm
 from .admin_mixins import CounterSafeAdminMixin
+from .extensions import places_added
 from .forms import CheckedImageField
 from .models import SPEAKERS_IN_SESSION_ORDER, Event, Session, SessionSpeaker, Speaker
 from .services import speaker_photo_update
@@ -122,6 +123,13 @@ class EventAdmin(CounterSafeAdminMixin, LabelledInputsAdminMixin, admin.ModelAdm
     @admin.display(description=_("places left"))
     def places_left(self, event):
         return event.capacity - event.places_taken
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # More capacity (or booking reopened) may leave places free while
+        # people wait: they are offered in the same transaction as the save.
+        if change:
+            places_added(event_id=obj.pk)
 
 
 @admin.register(Speaker)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from events.admin_labels import LabelledInputsAdminMixin
+from tickets.admin.codes import SponsorCodeInline, sponsors_codes_create
+from tickets.services.codes import sponsors_with_places_claimed
 
 from . import exports, tasks
 from .forms import SponsorAdminForm
@@ -19,6 +21,10 @@ from .models import Sponsor, SponsorTier
 
 @admin.register(SponsorTier)
 class SponsorTierAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
+    class Media:
+        # Tier colours and thumbnails as classes: the CSP refuses inline styles.
+        css = {"all": ["css/admin.css", "/sponsors/tiers.css"]}
+
     list_display = ["name", "colour_swatch", "rank", "free_places"]
     list_editable = ["rank", "free_places"]
     search_fields = ["name"]
@@ -33,16 +39,18 @@ class SponsorTierAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
     @admin.display(description="colour", ordering="colour")
     def colour_swatch(self, tier):
         return format_html(
-            '<span style="display:inline-block;padding:2px 8px;'
-            'background:{};color:{}">{}</span>',
-            tier.colour,
-            tier.text_colour,
+            '<span class="psdm-tier-swatch psdm-tier--{}">{}</span>',
+            tier.pk,
             tier.colour,
         )
 
 
 @admin.register(Sponsor)
 class SponsorAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
+    class Media:
+        # Tier colours and thumbnails as classes: the CSP refuses inline styles.
+        css = {"all": ["css/admin.css", "/sponsors/tiers.css"]}
+
     form = SponsorAdminForm
     list_display = [
         "name",
@@ -73,13 +81,19 @@ class SponsorAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
                     "is_invoiced",
                     "is_paid",
                     "logo_received",
-                    "free_places_claimed",
+                    "free_places_claimed_of",
                     "free_places_in_tier",
                 ]
             },
         ),
     ]
-    readonly_fields = ["logo_received", "free_places_in_tier"]
+    readonly_fields = ["logo_received", "free_places_claimed_of", "free_places_in_tier"]
+    # Free places are claimed by booking with the sponsor's code.
+    actions = [sponsors_codes_create]
+    inlines = [SponsorCodeInline]
+
+    def get_queryset(self, request):
+        return sponsors_with_places_claimed(super().get_queryset(request))
 
     def get_urls(self):
         return [
@@ -123,7 +137,7 @@ class SponsorAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
         if not sponsor.logo:
             return "-"
         return format_html(
-            '<img src="{}" alt="" style="max-height:32px;max-width:120px">',
+            '<img src="{}" alt="" class="psdm-logo-thumb">',
             sponsor.web_logo_url,
         )
 
@@ -133,8 +147,12 @@ class SponsorAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("free places claimed"))
     def free_places_claimed_of(self, sponsor):
+        """n of N: places booked with the sponsor's codes (not cancelled) of
+        the tier's free places."""
+        if sponsor.pk is None or sponsor.tier_id is None:
+            return "-"
         return _("%(claimed)d of %(total)d") % {
-            "claimed": sponsor.free_places_claimed,
+            "claimed": getattr(sponsor, "places_claimed", 0),
             "total": sponsor.free_places,
         }
 
