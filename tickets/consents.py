@@ -41,3 +41,18 @@ WORDINGS = {(consent.field, consent.version): consent.wording for consent in CON
 
 def consent_wording(field: str, version: str) -> str:
     return str(WORDINGS.get((field, version), ""))
+
+
+def consent_ticket_values(*, agreed: dict, now) -> dict:
+    """Return a ticket's consent fields for `agreed` ({"attendee_list_consent":
+    the wording version ticked, or ""}); an unknown version counts as no."""
+    values = {}
+    for consent in CONSENTS:
+        version = str(agreed.get(consent.field) or "").strip()
+        known = (consent.field, version) in WORDINGS
+        values[f"{consent.field}_at"] = now if known else None
+        values[f"{consent.field}_version"] = version if known else ""
+    return values
+
+
+CONSENT_FIELDS = tuple(consent.field for consent in CONSENTS)

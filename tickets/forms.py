@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from events.templatetags.psdm import money
 
+from .consents import ATTENDEE_LIST, CONSENTS, FUTURE_EVENTS
 from .models import Order, Ticket
 from .selectors import Availability
 
@@ -165,6 +166,14 @@ class BuyerForm(forms.Form):
 
 
 class AttendeeForm(forms.ModelForm):
+    # Optional consents (tickets.consents), unticked unless given before.
+    attendee_list_consent = forms.BooleanField(
+        label=ATTENDEE_LIST.wording, help_text=ATTENDEE_LIST.hint, required=False
+    )
+    future_events_consent = forms.BooleanField(
+        label=FUTURE_EVENTS.wording, help_text=FUTURE_EVENTS.hint, required=False
+    )
+
     class Meta:
         model = Ticket
         fields = [
@@ -231,8 +240,16 @@ class AttendeeForm(forms.ModelForm):
             Field.radios("sector", legend_size=Size.SMALL, small=True),
             Field.textarea("access_needs", max_characters=1000),
             Field.textarea("dietary_needs", max_characters=1000),
+            Field.checkbox("attendee_list_consent", small=True),
+            Field.checkbox("future_events_consent", small=True),
             submit=_("Continue"),
         )
+
+    def consent_values(self) -> dict:
+        """Return the consents as AttendeeDetails takes them: the version of
+        the wording ticked, or ""."""
+        given = self.cleaned_data
+        return {c.field: c.version if given.get(c.field) else "" for c in CONSENTS}
 
     def clean(self):
         cleaned = super().clean()

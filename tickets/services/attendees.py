@@ -4,8 +4,10 @@ from dataclasses import asdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..consents import CONSENT_FIELDS, consent_ticket_values
 from ..models import RevokedSecret, Ticket
 from .badge_codes import ticket_code_revoke
 from .errors import ChangeNotAllowed, InvalidBooking
@@ -22,10 +24,13 @@ def ticket_attendee_change(
     actor: Actor,
     transfer: bool = False,
     by_organiser: bool = False,
+    consents: bool = False,
 ) -> Ticket:
     """Change a confirmed ticket's attendee details; with `transfer`, the
     ticket is passed to someone else. Buyers may do this until the event's
-    changes deadline (so badges can be printed); organisers at any time."""
+    changes deadline (so badges can be printed); organisers at any time.
+    With `consents` (or a transfer) the optional consents in `details` are
+    applied too; otherwise they are left as they are."""
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update()
@@ -45,7 +50,13 @@ def ticket_attendee_change(
         before = ticket.full_name
         before_email = ticket.email
         changed = []
-        for key, value in asdict(details).items():
+        wanted = asdict(details)
+        agreed = {key: wanted.pop(key) for key in CONSENT_FIELDS}
+        if (consents or transfer) and _consents_change(
+            ticket, agreed=agreed, fresh=transfer
+        ):
+            changed.append(_("choices about the attendee list and e-mails"))
+        for key, value in wanted.items():
             value = value.strip()
             if getattr(ticket, key) != value:
                 setattr(ticket, key, value)
@@ -83,3 +94,21 @@ def ticket_attendee_change(
                 change_id=change.pk,
             )
         return ticket
+
+
+def _consents_change(ticket: Ticket, *, agreed: dict, fresh: bool) -> bool:
+    """Set the ticket's consents to `agreed`, keeping the moment of a consent
+    still given (unless the place goes to someone new). Return whether any
+    changed."""
+    values = consent_ticket_values(agreed=agreed, now=timezone.now())
+    changed = False
+    for field in CONSENT_FIELDS:
+        at, version = f"{field}_at", f"{field}_version"
+        was = getattr(ticket, at) is not None
+        now_given = values[at] is not None
+        if was == now_given and not (fresh and was):
+            continue
+        setattr(ticket, at, values[at])
+        setattr(ticket, version, values[version])
+        changed = True
+    return changed

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from events.models import Event
 
+from ..consents import CONSENT_FIELDS, consent_ticket_values
 from ..models import Code, Invoice, Order, Ticket, TicketType
 from ..references import new_reference
 from ..stripe_api import card_payments_available
@@ -54,6 +55,10 @@ class AttendeeDetails:
     job_title: str = ""
     access_needs: str = ""
     dietary_needs: str = ""
+    # Optional consents: the version of the wording ticked (tickets.consents),
+    # or "" for no. Text, like the rest, so a booking draft stays plain.
+    attendee_list_consent: str = ""
+    future_events_consent: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,6 +252,8 @@ def _ticket_for(
     event: Event, priced: PriceLine, line: OrderLine, status: str, code: Code | None
 ) -> Ticket:
     details = {key: value.strip() for key, value in asdict(line.attendee).items()}
+    agreed = {key: details.pop(key) for key in CONSENT_FIELDS}
+    details.update(consent_ticket_values(agreed=agreed, now=timezone.now()))
     return Ticket(
         event=event,
         ticket_type=priced.ticket_type,

@@ -268,7 +268,13 @@ def attendee_details(request, slug, number):
     )
     form = AttendeeForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        draft.set_attendee(number, {k: form.cleaned_data[k] for k in form.Meta.fields})
+        draft.set_attendee(
+            number,
+            {
+                **{k: form.cleaned_data[k] for k in form.Meta.fields},
+                **form.consent_values(),
+            },
+        )
         draft.save(request.session, event.pk)
         if number < len(slots):
             next_url = _step_url("attendee", event, number=number + 1)

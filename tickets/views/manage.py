@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ..consents import CONSENT_FIELDS
 from ..forms import AttendeeForm
 from ..invoice_pdf import invoice_pdf
 from ..models import Order, Ticket
@@ -75,14 +76,20 @@ def ticket_change(request, reference, secret, ticket_id, transfer=False):
         messages.error(request, _("This place can no longer be changed online."))
         return redirect(order)
     initial = (
-        {} if transfer else {f: getattr(ticket, f) for f in AttendeeForm.Meta.fields}
+        {}
+        if transfer
+        else {
+            **{f: getattr(ticket, f) for f in AttendeeForm.Meta.fields},
+            **{c: getattr(ticket, f"{c}_at") is not None for c in CONSENT_FIELDS},
+        }
     )
     form = AttendeeForm(
         request.POST if request.method == "POST" else None, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         details = AttendeeDetails(
-            **{key: form.cleaned_data[key] for key in AttendeeForm.Meta.fields}
+            **{key: form.cleaned_data[key] for key in AttendeeForm.Meta.fields},
+            **form.consent_values(),
         )
         try:
             ticket_attendee_change(
@@ -91,6 +98,7 @@ def ticket_change(request, reference, secret, ticket_id, transfer=False):
                 details=details,
                 actor=Actor.buyer(),
                 transfer=transfer,
+                consents=True,
             )
         except BookingError as exc:
             form.add_error(None, exc.message)
