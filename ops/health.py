@@ -70,7 +70,9 @@ def redis_check(url: str) -> dict:
 
 
 def broker_check() -> dict:
-    url = settings.CELERY_BROKER_URL or ""
+    from psdm.celery import app
+
+    url = app.conf.broker_url or ""
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return {"ok": True, "configured": False}
     return {"configured": True, **redis_check(url)}

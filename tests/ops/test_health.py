@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from tests.conftest import book
-from tests.mailtools import RedisServer, free_port
+from tests.mailtools import RedisServer, celery_broker, free_port
 from tickets.models import Email
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +121,6 @@ def test_the_database_down_is_503_for_both_checks(client):
 
 
 def test_redis_up_is_reported_with_its_latency(client, settings, redis_server):
-    settings.CELERY_BROKER_URL = redis_server.url
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -129,7 +128,8 @@ def test_redis_up_is_reported_with_its_latency(client, settings, redis_server):
         }
     }
 
-    response, body = get(client)
+    with celery_broker(redis_server.url):
+        response, body = get(client)
 
     assert response.status_code == 200
     assert body["status"] == "ok"
@@ -143,7 +143,6 @@ def test_redis_down_is_degraded_not_unhealthy(client, settings):
     """Bookings go on without Redis (e-mails wait in the outbox), so a load
     balancer must not take the web processes out: 200, "degraded"."""
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    settings.CELERY_BROKER_URL = dead
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -151,7 +150,8 @@ def test_redis_down_is_degraded_not_unhealthy(client, settings):
         }
     }
 
-    response, body = get(client)
+    with celery_broker(dead):
+        response, body = get(client)
 
     assert response.status_code == 200
     assert body["status"] == "degraded"
