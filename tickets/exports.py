@@ -163,8 +163,39 @@ def sign_in_sheet(*, event: Event, ticket_ids: Iterable[int] | None = None) -> C
     return CsvList("sign-in-sheet", header, rows)
 
 
+def future_events_list(
+    *, event: Event, ticket_ids: Iterable[int] | None = None
+) -> CsvList:
+    """Return the attendees who agreed to hear about future events, with the
+    moment they agreed and the wording's version (the proof of consent)."""
+    header = [
+        _("First name"),
+        _("Last name"),
+        _("E-mail"),
+        _("Organisation"),
+        _("Sector"),
+        _("Agreed at"),
+        _("Wording version"),
+    ]
+    rows = [
+        [
+            place.first_name,
+            place.last_name,
+            place.email,
+            place.organisation,
+            place.get_sector_display(),
+            _when(place.future_events_consent_at),
+            place.future_events_consent_version,
+        ]
+        for place in confirmed_places(event=event, ticket_ids=ticket_ids)
+        if place.future_events_consent_at is not None
+    ]
+    return CsvList("future-events", header, rows)
+
+
 LISTS = {
     "attendees": attendee_list,
     "needs": needs_list,
     "sign-in": sign_in_sheet,
+    "future-events": future_events_list,
 }

@@ -157,3 +157,22 @@ def test_passing_a_place_on_drops_the_old_attendees_consents(event, free_type):
     )
     ticket.refresh_from_db()
     assert ticket.future_events_consent_at is None
+
+
+def test_the_future_events_list_has_only_those_who_agreed(
+    admin_client, event, free_type
+):
+    order = book(event, free_type, count=2)
+    agreed, other = order.tickets.order_by("pk")
+    Ticket.objects.filter(pk=agreed.pk).update(
+        future_events_consent_at=timezone.now(),
+        future_events_consent_version=FUTURE_EVENTS.version,
+    )
+    response = admin_client.get(
+        "/admin/tickets/ticket/exports/", {"event": event.pk, "list": "future-events"}
+    )
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert agreed.email in text
+    assert FUTURE_EVENTS.version in text
+    assert other.email not in text

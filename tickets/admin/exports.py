@@ -28,6 +28,7 @@ LIST_LABELS = {
     "attendees": _("Attendee list"),
     "needs": _("Dietary and access needs, for the caterer and the venue"),
     "sign-in": _("Sign-in sheet"),
+    "future-events": _("Attendees who agreed to e-mails about future events"),
 }
 
 
