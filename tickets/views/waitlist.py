@@ -43,7 +43,6 @@ def waitlist_join_view(request, slug):
     if not event_availability(event=event).sold_out:
         return render(request, "tickets/waitlist_not_needed.html", context)
     form = WaitlistJoinForm(request.POST if request.method == "POST" else None)
-    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             entry = waitlist_join(event_id=event.pk, **form.cleaned_data)
@@ -56,11 +55,8 @@ def waitlist_join_view(request, slug):
         else:
             request.session[f"{JOINED_SESSION_PREFIX}{event.pk}"] = entry.pk
             return redirect("tickets:waitlist_joined", slug=event.slug)
-    if form.errors:
-        status = 400
-    return render(
-        request, "tickets/waitlist_join.html", {**context, "form": form}, status=status
-    )
+    # Errors come back with 200, like every step of the booking flow.
+    return render(request, "tickets/waitlist_join.html", {**context, "form": form})
 
 
 @never_cache
