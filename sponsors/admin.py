@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from events.admin_labels import LabelledInputsAdminMixin
-from tickets.admin.codes import SponsorCodeInline, sponsors_codes_create
+from tickets.admin.codes import codes_summary, sponsors_codes_create
 from tickets.services.codes import sponsors_with_places_claimed
 
 from . import exports, tasks
@@ -83,14 +83,19 @@ class SponsorAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
                     "logo_received",
                     "free_places_claimed_of",
                     "free_places_in_tier",
+                    "free_place_codes",
                 ]
             },
         ),
     ]
-    readonly_fields = ["logo_received", "free_places_claimed_of", "free_places_in_tier"]
+    readonly_fields = [
+        "logo_received",
+        "free_places_claimed_of",
+        "free_places_in_tier",
+        "free_place_codes",
+    ]
     # Free places are claimed by booking with the sponsor's code.
     actions = [sponsors_codes_create]
-    inlines = [SponsorCodeInline]
 
     def get_queryset(self, request):
         return sponsors_with_places_claimed(super().get_queryset(request))
@@ -155,6 +160,12 @@ class SponsorAdmin(LabelledInputsAdminMixin, admin.ModelAdmin):
             "claimed": getattr(sponsor, "places_claimed", 0),
             "total": sponsor.free_places,
         }
+
+    @admin.display(description=_("free-place codes"))
+    def free_place_codes(self, sponsor):
+        if sponsor.pk is None:
+            return "-"
+        return codes_summary(sponsor.codes.order_by("pk"))
 
     @admin.display(description=_("free places in the tier"))
     def free_places_in_tier(self, sponsor):

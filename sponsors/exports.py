@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.exports import csv_bytes
+from tickets.services.codes import sponsor_places_claimed
 
 from .models import Sponsor
 
@@ -34,6 +35,9 @@ def sponsor_benefits_rows(sponsors: Iterable[Sponsor]) -> tuple[list, list]:
         _("Tier benefits"),
         _("Shown on the site"),
     ]
+    sponsors = list(sponsors)
+    # Claimed: places booked with the sponsor's codes and not cancelled.
+    claimed = sponsor_places_claimed(sponsor_ids=[s.pk for s in sponsors])
     rows = [
         [
             sponsor.event.name,
@@ -45,7 +49,7 @@ def sponsor_benefits_rows(sponsors: Iterable[Sponsor]) -> tuple[list, list]:
             _yes_no(sponsor.is_invoiced),
             _yes_no(sponsor.is_paid),
             _yes_no(sponsor.logo_received),
-            sponsor.free_places_claimed,
+            claimed.get(sponsor.pk, 0),
             sponsor.free_places,
             "; ".join(sponsor.tier.benefit_lines()),
             _yes_no(sponsor.is_visible),

@@ -41,6 +41,5 @@ class SponsorAdminForm(forms.ModelForm):
             "contact_email",
             "is_invoiced",
             "is_paid",
-            "free_places_claimed",
         ]
         field_classes = {"logo": LogoFormField}

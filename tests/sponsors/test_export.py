@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from sponsors.models import Sponsor, SponsorTier
 from tests.conftest import make_event
+from tests.tickets.test_codes import sponsor_places_book
 
 EXPORT = reverse("admin:sponsors_sponsor_export")
 
@@ -37,8 +38,9 @@ def sponsors(event):
         contact_email="priya@curium.example",
         is_invoiced=True,
         is_paid=True,
-        free_places_claimed=3,
     )
+    curium = Sponsor.objects.get(name="Curium Solutions")
+    sponsor_places_book(curium, 3)  # claimed: booked with its code
     other = make_event(slug="oneteamgov-midlands", name="OneTeamGov Midlands")
     Sponsor.objects.create(event=other, tier=gold, name="Other Event Co")
 

@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from sponsors.models import Sponsor, SponsorTier
+from tests.tickets.test_codes import sponsor_places_book
 
 from .test_logo import png
 
@@ -54,8 +55,9 @@ def test_the_list_shows_the_benefits_checklist(
     settings.MEDIA_ROOT = tmp_path
     gold = tiers[1]
     with_logo = Sponsor.objects.create(
-        event=event, tier=gold, name="Curium", free_places_claimed=1, is_invoiced=True
+        event=event, tier=gold, name="Curium", is_invoiced=True
     )
+    code = sponsor_places_book(with_logo, 1)
     with_logo.logo.save("curium.png", ContentFile(png()))
     Sponsor.objects.create(event=event, tier=gold, name="Brindley")
     page = admin_client.get(reverse("admin:sponsors_sponsor_changelist"))
@@ -65,7 +67,7 @@ def test_the_list_shows_the_benefits_checklist(
     change = admin_client.get(
         reverse("admin:sponsors_sponsor_change", args=[with_logo.pk])
     ).content.decode()
-    assert "sponsor codes will count them automatically" in change
+    assert code.code in change and "1 of 2 places used" in change
 
 
 def test_more_free_places_than_the_tier_includes_are_refused(event, tiers):

@@ -297,3 +297,23 @@ def test_a_hold_that_runs_out_gives_the_use_back(invoicing, event, paid_type):
     code.refresh_from_db()
     assert code.uses == 0
     assert Ticket.objects.get(order=order).status == Ticket.Status.CANCELLED
+
+
+def sponsor_places_book(sponsor, count: int) -> Code:
+    """Book `count` of the sponsor's free places the way a sponsor does: with
+    the code made for it (a hidden Sponsor ticket type is added if missing)."""
+    from tickets.models import TicketType
+    from tickets.services.codes import sponsor_code_create
+
+    if not TicketType.objects.filter(
+        event=sponsor.event, badge_role=BadgeRole.SPONSOR
+    ).exists():
+        make_ticket_type(
+            sponsor.event,
+            name="Sponsor",
+            is_visible=False,
+            badge_role=BadgeRole.SPONSOR,
+        )
+    code = sponsor_code_create(sponsor=sponsor).code
+    book_with(sponsor.event, code.ticket_types.get(), count, code=code.code)
+    return code

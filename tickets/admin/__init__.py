@@ -14,6 +14,7 @@ permission, which is what actions and the order's buttons check.
 from . import (  # noqa: F401 - registers
     badges,
     checkins,
+    codes,
     emails,
     orders,
     refunds,
