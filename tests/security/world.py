@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from events.models import Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
@@ -18,11 +20,15 @@ from tickets.booking import remember_order
 from tickets.models import (
     BadgeSheet,
     Broadcast,
+    Code,
     Email,
     Order,
     Refund,
     Scan,
     StripeEvent,
+    WaitlistEntry,
+    WaitlistOffer,
+    new_secret,
 )
 from tickets.roles import DOOR_STAFF_GROUP, ORGANISER_GROUP
 
@@ -38,6 +44,7 @@ class World:
     event: object
     order: object  # the attendee's own booking (by invoice: it has one)
     other: object  # someone else's booking
+    offer: object  # a place offered to the attendee from the waiting list
     users: dict = field(default_factory=dict)
 
     @property
@@ -62,8 +69,12 @@ class World:
         """The manage-my-booking link parts this role holds for the
         attendee's booking: the real ones for the attendee, a real secret of
         another booking for everybody else."""
-        secret = self.order.secret if role == "attendee" else self.other.secret
-        return {"reference": self.order.reference, "secret": secret}
+        mine = role == "attendee"
+        return {
+            "reference": self.order.reference,
+            "secret": self.order.secret if mine else self.other.secret,
+            "token": self.offer.token if mine else new_secret(),
+        }
 
 
 def _user(username: str, *, group: str | None = None, **flags):
@@ -142,7 +153,24 @@ def world_make(media_root) -> World:
         created_by=users["organiser"],
         finished_at=timezone.now(),
     )
+    Code.objects.create(event=event, code="AUTHZ-CODE", max_uses=5)
+    seen = {"user_agent": "test", "ip_address": "192.0.2.1", "username": "someone"}
+    AccessAttempt.objects.create(
+        **seen, get_data="", post_data="", failures_since_start=1, path_info="/"
+    )
+    AccessLog.objects.create(**seen, path_info="/admin/login/")
+    AccessFailureLog.objects.create(**seen, path_info="/admin/login/")
+    TOTPDevice.objects.create(user=users["superuser"], name="phone", confirmed=False)
+    entry = WaitlistEntry.objects.create(
+        event=event,
+        name="Ada Lovelace",
+        email="ada0@example.gov.uk",
+        organisation="OPG",
+    )
+    offer = WaitlistOffer.objects.create(
+        entry=entry, event=event, expires_at=timezone.now() + timedelta(days=1)
+    )
     path = media_root / MEDIA_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("a public upload")
-    return World(event=event, order=order, other=other, users=users)
+    return World(event=event, order=order, other=other, offer=offer, users=users)
