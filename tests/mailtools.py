@@ -122,11 +122,13 @@ class SmtpSink:
 
     # Control (from the test's thread).
 
-    def start(self) -> "SmtpSink":
+    def start(self, port: int | None = None) -> "SmtpSink":
+        """Listen on `port` (to come back where it was after stop()), or on
+        a free one."""
         from aiosmtpd.controller import Controller
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line a command
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10
         )
