@@ -1,6 +1,8 @@
 """The admin site: an organiser who has turned on two-factor authentication
 must give a code from their authenticator app to get in."""
 
+import logging
+
 from django.contrib import admin
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -10,17 +12,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import AdminLoginForm
 
+log = logging.getLogger(__name__)
 ENROLLED_CACHE_SECONDS = 300
 
 
-def _enrolled_key(user_id) -> str:
-    return f"otp-enrolled:{user_id}"
+def _enrolled_key(user) -> str:
+    # date_joined too, so a new user who gets an old one's id (SQLite reuses
+    # them) never inherits its answer.
+    return f"otp-enrolled:{user.pk}:{user.date_joined.timestamp()}"
 
 
 def user_is_enrolled(user) -> bool:
     """Whether the user has a confirmed authenticator app; remembered in the
     cache (every admin page asks), forgotten whenever a device changes."""
-    key = _enrolled_key(user.pk)
+    key = _enrolled_key(user)
     try:
         enrolled = cache.get(key)
     except Exception:  # noqa: BLE001 - without a cache, ask the database
@@ -36,7 +41,10 @@ def user_is_enrolled(user) -> bool:
 
 @receiver([post_save, post_delete], sender=TOTPDevice)
 def _forget_enrolment(sender, instance, **kwargs):
-    cache.delete(_enrolled_key(instance.user_id))
+    try:
+        cache.delete(_enrolled_key(instance.user))
+    except Exception:  # noqa: BLE001 - then it is forgotten in ENROLLED_CACHE_SECONDS
+        log.exception("two-factor: cache unavailable")
 
 
 class AdminSite(admin.AdminSite):

@@ -1,6 +1,7 @@
 """Two-factor set-up for staff, and the server error page."""
 
 import base64
+import math
 
 import qrcode
 import qrcode.image.svg
@@ -90,3 +91,17 @@ def server_error(request, template_name="500.html"):
     except Exception:  # noqa: BLE001 - the error page must never fail
         html = "<h1>Sorry, there is a problem with the service</h1>"
     return HttpResponseServerError(html)
+
+
+def lockout(request, credentials=None, *args, **kwargs):
+    """django-axes' answer to a locked-out log-in: a page saying how long."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else None
+    return render(
+        request,
+        "security/lockout.html",
+        {"minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
