@@ -138,7 +138,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "security.ip.client_ip"
-AXES_LOCKOUT_TEMPLATE = "security/lockout.html"
+AXES_LOCKOUT_CALLABLE = "security.views.lockout"
 # No usernames or addresses in axes' log lines; no record of good log-ins.
 AXES_VERBOSE = False
 AXES_CLIENT_STR_CALLABLE = "security.lockout.client_str"
