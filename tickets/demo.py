@@ -26,6 +26,7 @@ from events.models import Event, Session, SessionSpeaker, Speaker
 from sponsors.models import Sponsor, SponsorTier
 from sponsors.services import sponsor_logo_renditions_make
 
+from .demo_codes import demo_codes_make, demo_sponsor_places_book
 from .models import BadgeRole, TicketType
 from .roles import DOOR_STAFF_GROUP, ORGANISER_GROUP
 from .services import AttendeeDetails, OrderLine, SoldOut, order_create
@@ -63,9 +64,13 @@ def seed_demo(*, sold: int = 0, today: date | None = None) -> SeedReport:
         speakers = _speakers(event)
         _agenda(event, day, speakers)
         _sponsors(event)
+        demo_codes_make(event)
         _follow_up_event(day)
         logins = _users()
-    booked_now = _book_until(event, sold)
+    # The sponsors' free places claimed so far, booked with their codes.
+    claimed = {row[1]: row[-1] for row in SPONSORS}
+    booked_now = demo_sponsor_places_book(event, claimed)
+    booked_now += _book_until(event, sold)
     event.refresh_from_db()
     return SeedReport(
         event_url=f"http://127.0.0.1:8000{event.get_absolute_url()}",
