@@ -4,6 +4,7 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 
     .venv/bin/python bench/rush.py [--clients 1000] [--capacity 250]
         [--workers 3] [--threads 1] [--timeout 30] [--database-url URL]
+        [--production]
 
 1. Creates the database if missing (default ``psdm_bench``, a benchmark
    database: each run deletes all its sessions), migrates it and resets the
@@ -96,7 +97,47 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/psdm_bench"
     )
+    add_production_option(p)
     return p.parse_args()
+
+
+def add_production_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--production",
+        action="store_true",
+        help="serve with psdm.settings.production as deployed (JSON logs, "
+        "manifest static files, secure cookies), over local plain HTTP",
+    )
+
+
+def production_env(args) -> dict:
+    """What gunicorn needs to run psdm.settings.production here: its
+    required settings, no redirect to HTTPS (there is no TLS on 127.0.0.1),
+    and the static files collected as in a deployment."""
+    if not args.production:
+        return {}
+    env = dict(
+        DJANGO_SETTINGS_MODULE="psdm.settings.production",
+        DATABASE_URL=args.database_url,
+        DJANGO_SECRET_KEY="bench-not-secret-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        PSDM_VAR_DIR=str(ROOT / "var" / "bench-production"),
+    )
+    log("collecting static files for production settings")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
+    return env
+
+
+def cookie_jar(base: str) -> aiohttp.CookieJar:
+    """A browser's cookie jar for `base`: cookies of an IP kept (unsafe), and
+    Secure cookies (production) sent, as a browser does, to 127.0.0.1."""
+    return aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
 
 
 # --- 1. the database and the event ---------------------------------------
@@ -192,6 +233,7 @@ def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
         CELERY_BROKER_URL=args.broker,
         CELERY_TASK_ALWAYS_EAGER="false",
     )
+    env.update(production_env(args))
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),
         "psdm.wsgi",
@@ -340,7 +382,7 @@ class Rush:
         return "confirmed"
 
     async def client(self, n: int, connector, start: asyncio.Event) -> None:
-        jar = aiohttp.CookieJar(unsafe=True)  # unsafe: keep cookies of an IP
+        jar = cookie_jar(self.base)
         async with aiohttp.ClientSession(
             connector=connector, connector_owner=False, cookie_jar=jar
         ) as http:
@@ -464,6 +506,7 @@ def main() -> int:
         "capacity": args.capacity,
         "places_taken": places["places_taken"],
         "counter_matches": places["counter_matches"],
+        "settings": "production" if args.production else "base",
         "workers": args.workers,
         "threads": args.threads,
         "server_cpu_s": round(server_cpu, 1),

@@ -66,11 +66,14 @@ from pathlib import Path
 import aiohttp
 import yarl
 from rush import (
+    add_production_option,
     children_cpu_s,
+    cookie_jar,
     cpu_busy_pct,
     log,
     percentile_ms,
     prepare_database,
+    production_env,
     stop_gunicorn,
 )
 
@@ -103,6 +106,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/psdm_bench"
     )
+    add_production_option(p)
     return p.parse_args()
 
 
@@ -217,6 +221,7 @@ def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
         PSDM_CHECKIN_RATE_PER_SECOND="100000",
         PSDM_CHECKIN_RATE_PER_MINUTE="1000000",
     )
+    env.update(production_env(args))
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),
         "psdm.wsgi",
@@ -271,7 +276,7 @@ class Door:
         self.http = aiohttp.ClientSession(
             connector=connector,
             connector_owner=False,
-            cookie_jar=aiohttp.CookieJar(unsafe=True),  # keep cookies of an IP
+            cookie_jar=cookie_jar(self.base),
             timeout=self.timeout,
         )
         async with self.http.get(self.base + LOGIN) as response:
@@ -489,6 +494,7 @@ def main() -> int:
         **db,
         "devices": args.devices,
         "pace": args.pace,
+        "settings": "production" if args.production else "base",
         "workers": args.workers,
         "threads": args.threads,
         # CPU per scan while the devices scanned (2 cores = 2000 ms per s).
