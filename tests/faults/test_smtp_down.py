@@ -7,7 +7,7 @@ See tests/tickets/test_email_delivery.py for a server that answers 4xx or
 
 import pytest
 
-from tests.mailtools import wait_until
+from tests.mailtools import NO_MAILBOX, wait_until
 from tests.tickets.test_email_delivery import book_own_place, row, wait_for_status
 from tickets.models import Email
 
@@ -40,3 +40,20 @@ def test_a_mail_server_that_refuses_connections_gets_the_email_once_it_is_back(
     assert received.message_id == email.message_id
     assert email.attempts == 3  # the module's worker tries three times at most
     assert email.last_error == ""
+
+
+def test_the_workers_log_of_a_refused_email_names_nobody(live, event, free_type):
+    """The mail server's refusal quotes the recipient ("Grace Hopper
+    <grace@...>"); the worker's log line masks both."""
+    live.sink.refuse("RCPT", NO_MAILBOX, times=None)
+
+    order = book_own_place(event, free_type)
+
+    email = wait_for_status(row(order), Email.Status.FAILED)
+    live.worker.wait_idle()
+    assert "grace@example.gov.uk" in email.last_error  # kept for the organiser
+    log = live.worker.log()
+    assert f"E-mail {email.pk} failed for good" in log
+    assert "[email]" in log
+    for personal in ("grace@example.gov.uk", "Grace", "Hopper"):
+        assert personal not in log
