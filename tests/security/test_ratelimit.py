@@ -220,3 +220,24 @@ def test_ipv6_clients_are_counted_by_their_64(settings):
     assert client_key(one) == client_key(two) == "2001:db8:1:2::/64"
     assert client_key(other) != client_key(one)
     assert client_key(factory.get("/", REMOTE_ADDR="::ffff:192.0.2.1")) == "192.0.2.1"
+
+
+def test_every_limited_url_name_exists():
+    """A misspelt name would silently limit nothing."""
+    from django.conf import settings as live
+    from django.urls import get_resolver
+
+    names = set()
+
+    def walk(resolver, namespace=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                inner = namespace + (
+                    f"{pattern.namespace}:" if pattern.namespace else ""
+                )
+                walk(pattern, inner)
+            elif pattern.name:
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver())
+    assert set(live.PSDM_RATE_LIMITS) - names == set()
