@@ -149,7 +149,6 @@ def test_a_code_switched_off_meanwhile_saves_nothing(client, event, paid_type):
     # then check-your-answers says why and offers no booking button.
     check = client.get(url("check", event))
     assert check.status_code == 302 and check["Location"] == url("payment", event)
-    client.post(url("payment", event), {"method": "invoice"})
     event.invoice_payment_enabled = True
     event.save()
     client.post(url("payment", event), {"method": "invoice"})

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from events.admin import SpeakerAdmin
+from events.admin_labels import LabelledInputsAdminMixin
 from events.admin_mixins import CounterSafeAdminMixin
 from events.models import Speaker
 
@@ -105,7 +106,7 @@ class ValidNowFilter(admin.SimpleListFilter):
 
 
 @admin.register(Code)
-class CodeAdmin(CounterSafeAdminMixin, admin.ModelAdmin):
+class CodeAdmin(CounterSafeAdminMixin, LabelledInputsAdminMixin, admin.ModelAdmin):
     counter_fields = ("uses",)
     form = CodeAdminForm
     list_display = [
