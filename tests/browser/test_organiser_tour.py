@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
@@ -251,3 +252,34 @@ def test_organiser_tour(page: Page, organiser, event, programme):
     add_speaker(page, event, programme)
     find_attendee(page)
     download_caterers_list(page, event)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_organisers_other_admin_pages_are_accessible(
+    page: Page, organiser, event, programme, scheme
+):
+    """The lists and forms the tour does not pass through, light and dark."""
+    sponsor = Sponsor.objects.create(
+        event=event, tier=SponsorTier.objects.get(), name="Brindleyplace Digital"
+    )
+    sponsor.logo.save("logo.png", ContentFile(png_bytes()))
+    page.emulate_media(color_scheme=scheme)
+    sign_in(page)
+    tier = sponsor.tier
+    order = programme.event.orders.get()
+    for path in [
+        reverse("admin:app_list", args=["sponsors"]),
+        reverse("admin:sponsors_sponsortier_changelist"),
+        reverse("admin:sponsors_sponsortier_add"),
+        reverse("admin:sponsors_sponsortier_change", args=[tier.pk]),
+        reverse("admin:sponsors_sponsor_change", args=[sponsor.pk]),
+        reverse("admin:events_event_changelist"),
+        reverse("admin:events_event_add"),
+        reverse("admin:events_event_change", args=[event.pk]),
+        reverse("admin:events_session_add"),
+        reverse("admin:events_speaker_change", args=[programme.speakers.get().pk]),
+        reverse("admin:tickets_order_change", args=[order.pk]),
+        reverse("admin:tickets_ticket_change", args=[order.tickets.first().pk]),
+    ]:
+        follow(page, lambda path=path: page.goto(path))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
