@@ -90,3 +90,64 @@ def test_a_sponsor_books_its_free_places_with_its_code(page: Page, event, paid_t
     )
     code.refresh_from_db()
     assert code.uses == 1
+
+
+def test_the_organiser_makes_codes_in_admin(
+    page: Page, live_server, django_user_model, event, paid_type
+):
+    """The codes list and form, a refused percentage explained, and the
+    sponsor's free-place codes from its list: axe-checked admin pages."""
+    from django.conf import settings
+    from django.test import Client
+
+    from sponsors.models import Sponsor, SponsorTier
+
+    from .conftest import ADMIN_STYLESHEET
+
+    make_ticket_type(
+        event,
+        name="Sponsor",
+        is_visible=False,
+        badge_role=BadgeRole.SPONSOR,
+        position=9,
+    )
+    tier = SponsorTier.objects.create(name="Headline", rank=1, free_places=4)
+    Sponsor.objects.create(event=event, tier=tier, name="Curium Solutions")
+    user = django_user_model.objects.create_superuser(
+        "codes-organiser", "codes@example.gov.uk", "pw"
+    )
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+    )
+
+    def load(action) -> None:
+        with page.expect_navigation(wait_until="load"):
+            action()
+        check_a11y(page, stylesheet=ADMIN_STYLESHEET)
+
+    load(lambda: page.goto("/admin/tickets/code/add/"))
+    page.locator("#id_event").select_option(label=str(event))
+    page.locator("#id_code").fill("early-bird")
+    page.locator("#id_discount_percent").fill("0")
+    load(lambda: page.get_by_role("button", name="Save", exact=True).click())
+    expect(page.locator(".errorlist")).to_contain_text(
+        "Enter a percentage from 1 to 100."
+    )
+    page.locator("#id_discount_percent").fill("15")
+    load(lambda: page.get_by_role("button", name="Save", exact=True).click())
+    expect(page.locator("#result_list")).to_contain_text("EARLY-BIRD")
+    expect(page.locator("#result_list")).to_contain_text("0 of 1")
+    assert Code.objects.get().discount_percent == 15
+
+    load(lambda: page.goto("/admin/sponsors/sponsor/"))
+    page.get_by_role("checkbox", name=re.compile("^Select this object.*Curium")).check()
+    page.locator("select[name=action]").select_option(label="Create free-place codes")
+    load(lambda: page.get_by_role("button", name="Go").click())
+    sponsor_code = Code.objects.get(kind=Code.Kind.SPONSOR)
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"code {sponsor_code.code} for 4 free places"
+    )
+    expect(page.locator("#result_list")).to_contain_text("0 of 4")

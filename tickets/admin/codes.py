@@ -123,7 +123,8 @@ class CodeAdmin(CounterSafeAdminMixin, LabelledInputsAdminMixin, admin.ModelAdmi
     list_filter = ["kind", "event", ValidNowFilter, "is_active", "discount_type"]
     search_fields = ["code", "description", "sponsor__name", "speaker__name"]
     list_select_related = ["event", "sponsor", "speaker"]
-    filter_horizontal = ["ticket_types"]
+    # A plain multiple select: Django's filter_horizontal widget puts an
+    # aria-label on a bare <span>, which axe-core reports.
     readonly_fields = ["uses", "created_at"]
     fieldsets = [
         (None, {"fields": ["event", "code", "kind", "description", "is_active"]}),
