@@ -5,10 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import make_ticket_type
 from tests.tickets.flow import ATTENDEE, BUYER, choose, fill_up_to_check, url
 from tests.tickets.test_codes import make_code
+from tests.tickets.test_junk_input import junk_text
 from tickets.models import BadgeRole, Code, Order, Ticket
 
 
@@ -208,3 +211,36 @@ def test_a_tampered_draft_code_starts_again(client, event, free_type):
     response = client.get(url("check", event))
     assert response.status_code == 302
     assert response["Location"] == url("choose", event)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=st.dictionaries(
+        st.sampled_from(["code", "remove", "qty_1", "csrfmiddlewaretoken"]),
+        junk_text,
+        max_size=4,
+    )
+)
+def test_junk_posted_as_a_code_is_refused_politely(client, event, free_type, data):
+    """Whatever is posted, never a 500, and only a real code is kept."""
+    if not Code.objects.exists():
+        make_code(event)
+    response = client.post(url("code", event), data)
+    assert response.status_code in {200, 302}
+    kept = client.session.get(f"booking:{event.pk}", {}).get("code", "")
+    assert kept in ("", "SAVE10")
+    assert not Order.objects.exists()
+
+
+def test_invalid_utf8_as_a_code_is_refused_politely(client, event, free_type):
+    response = client.generic(
+        "POST",
+        url("code", event),
+        b"code=%ff%fe%c3%28",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code in {200, 400}
