@@ -1,6 +1,11 @@
 """Authentication backends."""
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
+
+# What axes copies from the request's headers into its records. PostgreSQL
+# refuses NUL in text, so a NUL in a header must not reach them (a 500).
+_AXES_HEADER_COPIES = ("axes_user_agent", "axes_http_accept", "axes_path_info")
 
 
 class AxesBackend(AxesStandaloneBackend):
@@ -12,4 +17,9 @@ class AxesBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
+        AxesProxyHandler.update_request(request)
+        for name in _AXES_HEADER_COPIES:
+            value = getattr(request, name, None)
+            if isinstance(value, str) and "\x00" in value:
+                setattr(request, name, value.replace("\x00", ""))
         return super().authenticate(request, username, password, **kwargs)

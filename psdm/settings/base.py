@@ -142,6 +142,7 @@ AXES_LOCKOUT_CALLABLE = "security.views.lockout"
 # No usernames or addresses in axes' log lines; no record of good log-ins.
 AXES_VERBOSE = False
 AXES_CLIENT_STR_CALLABLE = "security.lockout.client_str"
+AXES_USERNAME_CALLABLE = "security.lockout.client_username"
 AXES_DISABLE_ACCESS_LOG = True
 # Two-factor authentication (django-otp): the name authenticator apps show.
 OTP_TOTP_ISSUER = env_str("PSDM_SITE_NAME", "Public Sector Digital Midlands")
