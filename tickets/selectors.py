@@ -3,11 +3,13 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
 
+from .consents import ATTENDEE_LIST, WORDINGS
 from .models import Order, Ticket, TicketType, WaitlistOffer
 from .references import looks_like_reference
 from .stripe_api import card_payments_available
@@ -157,4 +159,24 @@ def order_with_tickets(*, reference: str) -> Order | None:
         .prefetch_related("tickets__ticket_type")
         .filter(reference=reference)
         .first()
+    )
+
+
+def event_attendee_list(*, event: Event) -> list[Ticket]:
+    """The people at `event` who agreed to be on its attendee list: confirmed
+    places in confirmed bookings whose personal data is still held, sorted by
+    organisation, then surname. Only the name and organisation are loaded,
+    which is all the consent's wording allows to be shown."""
+    versions = [v for field, v in WORDINGS if field == ATTENDEE_LIST.field]
+    return list(
+        Ticket.objects.filter(
+            event=event,
+            status=Ticket.Status.CONFIRMED,
+            order__status=Order.Status.CONFIRMED,
+            anonymised_at__isnull=True,
+            attendee_list_consent_at__isnull=False,
+            attendee_list_consent_version__in=versions,
+        )
+        .order_by(Lower("organisation"), Lower("last_name"), Lower("first_name"), "pk")
+        .only("pk", "first_name", "last_name", "organisation")
     )

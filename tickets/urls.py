@@ -62,6 +62,7 @@ urlpatterns = [
         views.badge_png_download,
         name="badge_png",
     ),
+    path(MANAGE + "attendees/", views.attendee_list, name="attendee_list"),
     path(MANAGE + "cancel/", views.cancel, name="cancel"),
     path(MANAGE + "invoice.pdf", views.invoice_download, name="invoice_pdf"),
     path(MANAGE + "payment/return/", views.payment_return, name="payment_return"),

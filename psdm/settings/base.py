@@ -170,6 +170,7 @@ PSDM_RATE_LIMITS = {
     "tickets:waitlist_join": {"POST": "10/m", "*": "120/m"},
     "tickets:offer": {"POST": "20/m", "*": "120/m"},
     "tickets:manage": _MANAGE,
+    "tickets:attendee_list": _MANAGE,
     "tickets:ticket_change": _MANAGE,
     "tickets:ticket_transfer": _MANAGE,
     "tickets:ticket_cancel": _MANAGE,

@@ -6,7 +6,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import attendee
+from tickets.consents import ATTENDEE_LIST
 from tickets.models import Order, OrderChange, Ticket
+from tickets.services import OrderLine, order_create
 
 from .conftest import (
     check_a11y,
@@ -281,3 +284,52 @@ def test_manage_my_booking(page: Page, event, free_type):
         "cancelled",
     ]
     assert places_taken(event, free_type) == (0, 0)
+
+
+def test_whos_coming(page: Page, event, free_type):
+    """From manage my booking to the attendee list: only those who agreed
+    are in its table; the back link returns to the booking."""
+
+    def book_one(first: str, last: str, org: str, listed: bool) -> Order:
+        consent = ATTENDEE_LIST.version if listed else ""
+        return order_create(
+            event_id=event.pk,
+            buyer_name=f"{first} {last}",
+            buyer_email=f"{first.lower()}@example.gov.uk",
+            lines=[
+                OrderLine(
+                    ticket_type_id=free_type.pk,
+                    attendee=attendee(
+                        first_name=first,
+                        last_name=last,
+                        organisation=org,
+                        attendee_list_consent=consent,
+                    ),
+                )
+            ],
+        )
+
+    mine = book_one("Grace", "Hopper", "Birmingham City Council", listed=False)
+    book_one("Alan", "Turing", "Coventry City Council", listed=True)
+    book_one("Ada", "Lovelace", "Birmingham City Council", listed=True)
+    book_one("Hidden", "Person", "Quiet Council", listed=False)
+
+    visit(page, mine.get_absolute_url())
+    click_and_load(page, page.get_by_role("link", name="See the attendees"))
+    expect(page).to_have_url(
+        re.compile(re.escape(mine.get_absolute_url()) + "attendees/$")
+    )
+    check_a11y(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who's coming")
+    expect(page.locator("#attendee-count")).to_have_text("2 people are listed.")
+    rows = page.get_by_role("table").locator("tbody tr")
+    expect(rows).to_have_text(
+        [
+            re.compile(r"Ada Lovelace\s*Birmingham City Council"),
+            re.compile(r"Alan Turing\s*Coventry City Council"),
+        ]
+    )
+    expect(page.get_by_role("main")).not_to_contain_text("Grace Hopper")
+    expect(page.get_by_role("main")).not_to_contain_text("Quiet Council")
+    click_and_load(page, page.get_by_role("link", name="Back"))
+    expect_manage_page(page, mine, "Confirmed")

@@ -142,6 +142,8 @@ URLS = {
     MANAGE + "tickets/<int:ticket_id>/cancel/": link_only(),
     MANAGE + "tickets/<int:ticket_id>/badge.pdf": link_only(),
     MANAGE + "tickets/<int:ticket_id>/badge.png": link_only(),
+    # Who's coming: for people with a place at the event, through their link.
+    MANAGE + "attendees/": link_only(),
     MANAGE + "cancel/": link_only(),
     MANAGE + "invoice.pdf": link_only(),
     # Back from Stripe: the booking is confirmed already, so onward.
@@ -389,6 +391,7 @@ def test_an_attendee_cannot_reach_someone_elses_booking(world):
         f"tickets/{theirs.tickets.first().pk}/badge.pdf",
         f"tickets/{theirs.tickets.first().pk}/badge.png",
         "cancel/",
+        "attendees/",
         "invoice.pdf",
         "payment/return/",
         "payment/cancel/",

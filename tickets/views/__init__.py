@@ -1,5 +1,6 @@
 """Views: parse the request, call one service, respond."""
 
+from .attendees import attendee_list
 from .badges import badge_pdf_download, badge_png_download
 from .booking import (
     attendee_details,
@@ -18,6 +19,7 @@ from .waitlist import offer, waitlist_join_view, waitlist_joined
 
 __all__ = [
     "attendee_details",
+    "attendee_list",
     "availability_json",
     "badge_pdf_download",
     "badge_png_download",

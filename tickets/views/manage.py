@@ -33,6 +33,14 @@ def order_for_link(reference: str, secret: str) -> Order:
     return order
 
 
+def order_holds_a_place(order: Order) -> bool:
+    """Whether the booking still has a confirmed place (its holder may see
+    the attendee list)."""
+    return order.status == Order.Status.CONFIRMED and any(
+        ticket.status == Ticket.Status.CONFIRMED for ticket in order.tickets.all()
+    )
+
+
 def _ticket(order: Order, ticket_id: int) -> Ticket:
     for ticket in order.tickets.all():
         if ticket.pk == ticket_id:
@@ -56,6 +64,7 @@ def manage(request, reference, secret):
             "live_tickets": live,
             "cancelled_tickets": [t for t in order.tickets.all() if t not in live],
             "can_change": confirmed and event.allows_changes(),
+            "can_see_attendees": order_holds_a_place(order),
             "can_cancel": confirmed and event.allows_cancellation(),
             "amount_due": order_amount_due(order=order),
             "invoice": getattr(order, "invoice", None),
