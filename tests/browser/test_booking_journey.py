@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tickets.consents import ATTENDEE_LIST, FUTURE_EVENTS
 from tickets.models import Order, Ticket
 
 from .conftest import (
@@ -99,6 +100,12 @@ def test_keyboard_only_booking(page: Page, event, free_type):
     page.keyboard.press("Tab")
     expect_focus(page, page.get_by_label("Dietary needs (optional)"), "Dietary needs")
     page.keyboard.type("Vegetarian")
+    # Then the two optional consents, each unticked until the attendee ticks it.
+    for wording in (ATTENDEE_LIST.wording, FUTURE_EVENTS.wording):
+        page.keyboard.press("Tab")
+        box = page.get_by_role("checkbox", name=str(wording))
+        expect_focus(page, box, str(wording))
+        expect(box).not_to_be_checked()
     page.keyboard.press("Tab")
     expect_focus(page, page.get_by_role("button", name="Continue"), "Continue")
     assert press_and_load(page, "Enter") == 200
@@ -151,3 +158,6 @@ def test_keyboard_only_booking(page: Page, event, free_type):
     assert ticket.sector == Ticket.Sector.LOCAL_GOVERNMENT
     assert ticket.access_needs == "Step-free access"
     assert ticket.dietary_needs == "Vegetarian"
+    # The boxes were left unticked: no consent recorded.
+    assert ticket.attendee_list_consent_at is None
+    assert ticket.future_events_consent_at is None
