@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -89,14 +88,6 @@ class Sponsor(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     is_invoiced = models.BooleanField(_("invoiced"), default=False)
     is_paid = models.BooleanField(_("paid"), default=False)
-    free_places_claimed = models.PositiveIntegerField(
-        _("free places claimed"),
-        default=0,
-        help_text=_(
-            "How many of the tier's free places the sponsor has used. Counted "
-            "by hand for now; sponsor codes will count them automatically."
-        ),
-    )
     position = models.PositiveIntegerField(
         _("order"), default=0, help_text=_("Lower numbers come first in the tier.")
     )
@@ -107,18 +98,6 @@ class Sponsor(models.Model):
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        super().clean()
-        if self.tier_id and self.free_places_claimed > self.tier.free_places:
-            raise ValidationError(
-                {
-                    "free_places_claimed": _(
-                        "The %(tier)s tier includes %(total)d free places."
-                    )
-                    % {"tier": self.tier.name, "total": self.tier.free_places}
-                }
-            )
 
     @property
     def logo_received(self) -> bool:

@@ -382,7 +382,8 @@ def _sponsors(event: Event) -> None:
             },
         )
     for position, row in enumerate(SPONSORS):
-        tier_name, name, colour, description, contact, invoiced, paid, claimed = row
+        # The last column, places claimed, is booked with codes (demo_codes).
+        tier_name, name, colour, description, contact, invoiced, paid = row[:7]
         sponsor, created = Sponsor.objects.update_or_create(
             event=event,
             name=name,
@@ -401,7 +402,6 @@ def _sponsors(event: Event) -> None:
                 ),
                 "is_invoiced": invoiced,
                 "is_paid": paid,
-                "free_places_claimed": claimed,
             },
         )
         if created or not sponsor.logo:

@@ -93,7 +93,6 @@ def sponsor_post(client, sponsor, name, content):
             "name": sponsor.name,
             "position": 0,
             "is_visible": "on",
-            "free_places_claimed": 0,
             "logo": SimpleUploadedFile(name, content, "image/png"),
         },
     )

@@ -109,7 +109,6 @@ def test_a_logo_uploaded_in_admin_gets_its_renditions(
                 "position": 0,
                 "is_visible": "on",
                 "logo": upload,
-                "free_places_claimed": 1,
             },
         )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -130,7 +129,6 @@ def test_admin_refuses_an_svg_logo_with_the_reason(admin_client, sponsor):
             "name": "Curium Solutions",
             "position": 0,
             "logo": svg,
-            "free_places_claimed": 0,
         },
     )
     assert response.status_code == 200

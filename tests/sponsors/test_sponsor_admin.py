@@ -1,7 +1,6 @@
 """The organiser keeps sponsors, their payment and benefits in admin."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
@@ -68,12 +67,6 @@ def test_the_list_shows_the_benefits_checklist(
         reverse("admin:sponsors_sponsor_change", args=[with_logo.pk])
     ).content.decode()
     assert code.code in change and "1 of 2 places used" in change
-
-
-def test_more_free_places_than_the_tier_includes_are_refused(event, tiers):
-    sponsor = Sponsor(event=event, tier=tiers[1], name="Curium", free_places_claimed=3)
-    with pytest.raises(ValidationError, match="includes 2 free places"):
-        sponsor.full_clean()
 
 
 def test_staff_find_a_sponsor_by_contact(admin_client, event, tiers):
