@@ -4,6 +4,19 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+
+class PrivacyView(TemplateView):
+    """The privacy notice, saying how long data is kept as configured now
+    (PSDM_RETENTION_DAYS; 0: until the organiser deletes it)."""
+
+    template_name = "pages/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention_days"] = settings.PSDM_RETENTION_DAYS
+        return context
+
+
 admin.site.site_header = "Public Sector Digital Midlands: organiser"
 admin.site.site_title = "PSDM organiser"
 admin.site.index_title = "Events, tickets and sponsors"
@@ -19,14 +32,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
-    path(
-        "privacy/",
-        TemplateView.as_view(
-            template_name="pages/privacy.html",
-            extra_context={"retention_days": settings.PSDM_RETENTION_DAYS},
-        ),
-        name="privacy",
-    ),
+    path("privacy/", PrivacyView.as_view(), name="privacy"),
     # Before the admin's own URLs, whose catch-all would take these.
     path("admin/dashboard/", include("tickets.dashboard.urls")),
     path(

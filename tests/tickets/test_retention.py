@@ -212,8 +212,28 @@ def test_an_event_ending_exactly_at_the_cutoff_waits(settings):
     assert timezone.now() > now
 
 
-def test_the_privacy_notice_says_how_long_data_is_kept(client):
+def test_the_privacy_notice_says_how_long_data_is_kept(client, settings):
+    settings.PSDM_RETENTION_DAYS = 90
     page = client.get("/privacy/")
     assert page.status_code == 200
     assert b"We keep booking data for 90 days after the event" in page.content
+    assert b"until the organiser deletes it" not in page.content
     assert b"6 years" in page.content
+    settings.PSDM_RETENTION_DAYS = 1
+    page = client.get("/privacy/")
+    assert b"We keep booking data for 1 day after the event" in page.content
+
+
+def test_with_retention_off_the_privacy_notice_says_data_is_kept_until_deleted(
+    client, settings
+):
+    settings.PSDM_RETENTION_DAYS = 0
+    page = client.get("/privacy/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "We keep booking data after the event until the organiser deletes it" in (
+        text
+    )
+    assert "not removed automatically" in text
+    assert "0 days" not in text and "0 day" not in text
+    assert "6 years" in text
