@@ -15,7 +15,7 @@ import pytest
 from django.contrib import admin
 
 from events.models import Event
-from tickets.models import BadgeSheet, Order, Ticket
+from tickets.models import BadgeSheet, Order, Ticket, WaitlistOffer
 
 from .resolver import fill, url_patterns
 from .world import ROLES, World, world_make
@@ -336,9 +336,15 @@ def world(db, settings, tmp_path) -> World:
 
 
 def counts() -> tuple:
+    """What a request that changes nothing leaves as it was."""
     return (
-        Order.objects.count(),
-        Ticket.objects.filter(status=Ticket.Status.CONFIRMED).count(),
+        list(Order.objects.order_by("pk").values_list("status", "payment_status")),
+        list(
+            Ticket.objects.order_by("pk").values_list(
+                "status", "email", "secret", "checked_in_at"
+            )
+        ),
+        list(WaitlistOffer.objects.order_by("pk").values_list("status", "token")),
         Event.objects.count(),
         BadgeSheet.objects.count(),
     )
@@ -346,8 +352,9 @@ def counts() -> tuple:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_what_the_matrix_says(world, role):
-    """GET every URL pattern as `role`; then POST to each one this role is
-    refused, and check that the POST is refused too and changes nothing."""
+    """GET every URL pattern as `role` (a GET changes nothing); then POST to
+    each one this role is refused, and check that the POST is refused too
+    and changes nothing."""
     rows = matrix()
     client = world.client(role)
     wrong = []
@@ -358,9 +365,12 @@ def test_each_role_gets_exactly_what_the_matrix_says(world, role):
         if role == "superuser" and rule.get[role] == rule.get["organiser"]:
             continue  # the superuser may do anything; checked where it differs
         path = fill(world, pattern.route, role) + rule.query
+        before = counts()
         problem = check(client.get(path), rule.get[role])
         if problem:
             wrong.append(f"GET {path}: {problem}")
+        if counts() != before:
+            wrong.append(f"GET {path} changed the database")
         expected = rule.post_for(role)
         if expected is ALLOWED:
             continue
