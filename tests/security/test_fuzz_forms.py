@@ -254,3 +254,27 @@ def test_a_very_long_username_is_a_wrong_log_in(door_user, path):
         response = client.post(path, {"username": username, "password": "wrong"})
         assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@FUZZ
+@given(
+    ticket_id=st.integers(min_value=0, max_value=10**30),
+    page=st.sampled_from(["change", "pass-on", "cancel", "badge.pdf", "badge.png"]),
+    body=posted(["first_name", "email", "reason"]),
+)
+def test_places_that_are_not_in_the_booking_are_not_found(scene, ticket_id, page, body):
+    """Any place number under a real link (huge ones too): only the
+    booking's own places answer; cancelling or changing any other is 404."""
+    order = scene["order"]
+    own = set(order.tickets.values_list("pk", flat=True))
+    if ticket_id in own:
+        return
+    before = counts()
+    response = Client().post(
+        f"{order.get_absolute_url()}tickets/{ticket_id}/{page}/".replace(
+            "/badge.pdf/", "/badge.pdf"
+        ).replace("/badge.png/", "/badge.png"),
+        body,
+    )
+    assert response.status_code in {404, 405}
+    assert counts() == before
