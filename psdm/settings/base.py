@@ -339,6 +339,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200),
+    # Look for such tasks every 10 s (kombu's default scans every 100 s).
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
