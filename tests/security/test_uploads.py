@@ -190,3 +190,24 @@ def test_a_gif_carrying_a_script_in_a_comment_is_served_as_an_image(
     assert served.status_code == 200
     assert served["Content-Type"] == "image/gif"
     assert served["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../README.md",
+        "/media/%2e%2e/README.md",
+        "/media/..%2fREADME.md",
+        "/media/sponsors/..%5c..%5cREADME.md",
+        "/media//etc/passwd",
+        "/media/x%00.png",
+        "/media/",
+        "/media/sponsors/",
+    ],
+)
+def test_media_serves_uploads_and_nothing_else(client, media, path):
+    """No way out of the uploads folder, and no folder listings."""
+    (media / "sponsors").mkdir()
+    (media / "sponsors" / "logo.png").write_bytes(image())
+    assert client.get("/media/sponsors/logo.png").status_code == 200
+    assert client.get(path).status_code in (400, 404)
