@@ -358,6 +358,15 @@ def test_each_role_gets_exactly_what_the_matrix_says(world, role):
     rows = matrix()
     client = world.client(role)
     wrong = []
+    last = counts()
+
+    def unchanged(what):
+        nonlocal last
+        now = counts()
+        if now != last:
+            wrong.append(f"{what} changed the database")
+        last = now
+
     for pattern in url_patterns():
         rule = rows.get(pattern.route)
         if rule is None:
@@ -365,16 +374,13 @@ def test_each_role_gets_exactly_what_the_matrix_says(world, role):
         if role == "superuser" and rule.get[role] == rule.get["organiser"]:
             continue  # the superuser may do anything; checked where it differs
         path = fill(world, pattern.route, role) + rule.query
-        before = counts()
         problem = check(client.get(path), rule.get[role])
         if problem:
             wrong.append(f"GET {path}: {problem}")
-        if counts() != before:
-            wrong.append(f"GET {path} changed the database")
+        unchanged(f"GET {path}")
         expected = rule.post_for(role)
         if expected is ALLOWED:
             continue
-        before = counts()
         response = client.post(path, {})
         if expected in REFUSALS and response.status_code == 405:
             problem = None  # a GET-only view refuses every POST
@@ -382,8 +388,7 @@ def test_each_role_gets_exactly_what_the_matrix_says(world, role):
             problem = check(response, expected)
         if problem:
             wrong.append(f"POST {path}: {problem}")
-        if counts() != before:
-            wrong.append(f"POST {path} changed the database")
+        unchanged(f"POST {path}")
     assert not wrong, f"As {role}:\n" + "\n".join(wrong)
 
 
