@@ -19,6 +19,6 @@ def _logging_setup(logger, **kwargs):
     and write JSON when DJANGO_LOG_FORMAT says so."""
     from django.conf import settings
 
-    from ops.logs import celery_handlers_setup
+    from psdm.ops.logs import celery_handlers_setup
 
     celery_handlers_setup(logger, settings.DJANGO_LOG_FORMAT)

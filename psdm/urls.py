@@ -26,7 +26,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("sponsors.urls")),
     path("checkin/", include("tickets.urls_checkin")),
-    path("", include("ops.urls")),
+    path("", include("psdm.ops.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),
@@ -39,12 +39,12 @@ urlpatterns = [
         "admin/tickets/order/personal-data/",
         include("tickets.admin.personal_data"),
     ),
-    path("admin/two-factor/", include("security.urls")),
+    path("admin/two-factor/", include("psdm.security.urls")),
     path("admin/", admin.site.urls),
 ]
 
 # Friendly error pages (templates/400.html...); 500 without the database.
-handler500 = "security.views.server_error"
+handler500 = "psdm.security.views.server_error"
 
 
 def media(request, path):

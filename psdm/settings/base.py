@@ -27,7 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "tickets.views.checkin.csrf_failure"
 
 INSTALLED_APPS = [
-    "security.apps.AdminConfig",
+    "psdm.security.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,17 +44,17 @@ INSTALLED_APPS = [
     "events",
     "tickets",
     "sponsors",
-    "security",
+    "psdm.security",
 ]
 
 MIDDLEWARE = [
     # First, so every log line of a request (and its answer) carries its id.
-    "ops.middleware.RequestIdMiddleware",
+    "psdm.ops.middleware.RequestIdMiddleware",
     # A dropped database connection in a view: 503 "try again later".
-    "ops.middleware.DatabaseUnavailableMiddleware",
+    "psdm.ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "security.middleware.CSPMiddleware",
-    "security.middleware.PermissionsPolicyMiddleware",
+    "psdm.security.middleware.CSPMiddleware",
+    "psdm.security.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "security.ratelimit.RateLimitMiddleware",
+    "psdm.security.ratelimit.RateLimitMiddleware",
     # Last: it answers for a locked-out log-in.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Security (README "Security") --------------------------------------------
 # django-axes first: it refuses a locked-out username and address.
 AUTHENTICATION_BACKENDS = [
-    "security.backends.AxesBackend",
+    "psdm.security.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # How many reverse proxies in front of the site append to X-Forwarded-For.
@@ -137,17 +137,17 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "security.ip.client_ip"
-AXES_LOCKOUT_CALLABLE = "security.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "psdm.security.ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "psdm.security.views.lockout"
 # No usernames or addresses in axes' log lines; no record of good log-ins.
 AXES_VERBOSE = False
-AXES_CLIENT_STR_CALLABLE = "security.lockout.client_str"
-AXES_USERNAME_CALLABLE = "security.lockout.client_username"
+AXES_CLIENT_STR_CALLABLE = "psdm.security.lockout.client_str"
+AXES_USERNAME_CALLABLE = "psdm.security.lockout.client_username"
 AXES_DISABLE_ACCESS_LOG = True
 # Two-factor authentication (django-otp): the name authenticator apps show.
 OTP_TOTP_ISSUER = env_str("PSDM_SITE_NAME", "Public Sector Digital Midlands")
 
-# Rate limits per client address (security.ratelimit), by URL name: "N/m"
+# Rate limits per client address (psdm.security.ratelimit), by URL name: "N/m"
 # for every method, or per method with "*" for the rest. Counted in the
 # cache: set DJANGO_CACHE_URL so every process shares the counts (without
 # it each process counts its own, so the limits multiply). Generous enough
@@ -188,7 +188,7 @@ PSDM_RATE_LIMITS = {
 
 # Content Security Policy (django-csp): only our own scripts, styles and
 # images, no inline scripts or styles anywhere. Card buyers are sent to
-# Stripe Checkout, which security.middleware.CSPMiddleware adds to
+# Stripe Checkout, which psdm.security.middleware.CSPMiddleware adds to
 # form-action. The door's page decodes QR codes in a Web Worker.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -420,20 +420,20 @@ PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("PSDM_HEALTH_OUTBOX_MAX_AGE_SECONDS
 
 # Logs: "text" for people, "json" (one object a line) for a log collector.
 # Every line carries the request id (or Celery task id); e-mail addresses,
-# manage-link secrets and badge codes are masked (ops.logs).
+# manage-link secrets and badge codes are masked (psdm.ops.logs).
 DJANGO_LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "context": {"()": "ops.logs.ContextFilter"},
-        "redact": {"()": "ops.logs.RedactFilter"},
+        "context": {"()": "psdm.ops.logs.ContextFilter"},
+        "redact": {"()": "psdm.ops.logs.RedactFilter"},
     },
     "formatters": {
         "text": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
         },
-        "json": {"()": "ops.logs.JsonFormatter"},
+        "json": {"()": "psdm.ops.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {

@@ -18,9 +18,9 @@ from tickets.services import outbox
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["django.contrib.sessions.backends.db", "ops.sessions"])
+@pytest.fixture(params=["django.contrib.sessions.backends.db", "psdm.ops.sessions"])
 def redis_cache(request, settings, live):
-    """The cache (and, with ops.sessions, the sessions in front of the
+    """The cache (and, with psdm.ops.sessions, the sessions in front of the
     database) on the private Redis that the test will stop."""
     settings.CACHES = {
         "default": {

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from ops.logs import ContextFilter, JsonFormatter, RedactFilter, redact
+from psdm.ops.logs import ContextFilter, JsonFormatter, RedactFilter, redact
 from tests.conftest import book
 from tests.mailtools import NO_MAILBOX, SmtpSink
 from tests.tickets.flow import ATTENDEE, BUYER, fill_up_to_check, url
@@ -106,7 +106,7 @@ def test_the_filter_masks_arguments_and_tracebacks():
 
 
 def test_json_lines_carry_level_logger_message_and_request_id():
-    from ops.logs import request_id_var
+    from psdm.ops.logs import request_id_var
 
     token = request_id_var.set("req-12345678")
     try:

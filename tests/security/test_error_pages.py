@@ -88,7 +88,7 @@ def test_500_is_drawn_without_the_database(errors, django_assert_num_queries):
 def test_500_still_answers_if_its_template_fails(settings):
     from django.test import RequestFactory
 
-    from security.views import server_error
+    from psdm.security.views import server_error
 
     response = server_error(RequestFactory().get("/"), template_name="missing.html")
     assert response.status_code == 500

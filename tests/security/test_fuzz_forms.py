@@ -248,7 +248,7 @@ def test_a_nul_in_a_header_never_breaks_a_log_in(door_user, path):
 def test_a_very_long_username_is_a_wrong_log_in(door_user, path):
     """Django's log-in forms do not limit the username's length, and axes
     records it in a 255-character column: on PostgreSQL this was a 500
-    (security.lockout.client_username)."""
+    (psdm.security.lockout.client_username)."""
     client = Client()
     for username in ("d" * 256, "é" * 20_000, "door" + " " * 300):
         response = client.post(path, {"username": username, "password": "wrong"})

@@ -1,4 +1,4 @@
-"""Rate limits per client address (security.ratelimit)."""
+"""Rate limits per client address (psdm.security.ratelimit)."""
 
 import json
 
@@ -6,9 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from security import ratelimit
-from security.ip import client_ip, client_key
-from security.ratelimit import Rate, parse_rate
+from psdm.security import ratelimit
+from psdm.security.ip import client_ip, client_key
+from psdm.security.ratelimit import Rate, parse_rate
 
 
 @pytest.fixture

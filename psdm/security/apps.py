@@ -3,7 +3,8 @@ from django.contrib.admin import apps as admin_apps
 
 
 class SecurityConfig(AppConfig):
-    name = "security"
+    name = "psdm.security"
+    label = "security"
     verbose_name = "Security"
     default = True
 
@@ -15,4 +16,4 @@ class AdminConfig(admin_apps.AdminConfig):
     """Django's admin on our AdminSite: two-factor codes for those who use them."""
 
     default = False
-    default_site = "security.admin_site.AdminSite"
+    default_site = "psdm.security.admin_site.AdminSite"

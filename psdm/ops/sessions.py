@@ -4,7 +4,7 @@ database. Django's own cached_db already does so for reading and saving,
 but not after reading from the database, nor when it checks a new session
 key or deletes a session.
 
-DJANGO_SESSION_ENGINE=ops.sessions
+DJANGO_SESSION_ENGINE=psdm.ops.sessions
 """
 
 import logging
