@@ -107,6 +107,19 @@ def _no_rate_limits(settings):
     settings.PSDM_RATE_LIMITS_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_caches():
+    """Each test starts with empty in-process caches: what one test remembered
+    (a user's check-in permission, a rate count) must not leak into the next,
+    where SQLite may give a new user the same id."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    for cache in caches.all():
+        if isinstance(cache, LocMemCache):
+            cache.clear()
+
+
 @pytest.fixture
 def event(db) -> Event:
     return make_event()

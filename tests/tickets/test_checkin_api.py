@@ -573,7 +573,7 @@ def test_taking_the_permission_away_works_within_seconds(
     # Remembered for a short while, so a busy door is not asked every time...
     assert door_client.get(STATS, {"event": event.slug}).status_code == 200
     # ...and refused once that is over.
-    cache.delete(f"checkin-may:{door.pk}")
+    cache.delete(checkin_views.permission_cache_key(door))
     assert door_client.get(STATS, {"event": event.slug}).status_code == 403
     assert checkin_views.PERMISSION_CACHE_SECONDS <= 60
 

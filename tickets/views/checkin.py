@@ -218,12 +218,17 @@ def _remembered(key: str, seconds: int, compute):
     return value
 
 
+def permission_cache_key(user) -> str:
+    # date_joined too: SQLite may give a new user a deleted user's id.
+    return f"checkin-may:{user.pk}:{user.date_joined.timestamp()}"
+
+
 def _may_check_in(user) -> bool:
     """user.has_perm(PERMISSION), remembered for a short while: a door device
     asks many times a second, and the permission rarely changes. Taking it
     away works within PERMISSION_CACHE_SECONDS (signing out, at once)."""
     return _remembered(
-        f"checkin-may:{user.pk}",
+        permission_cache_key(user),
         PERMISSION_CACHE_SECONDS,
         lambda: user.has_perm(PERMISSION),
     )
