@@ -114,17 +114,18 @@ def production_env(args) -> dict:
     """What gunicorn needs to run psdm.settings.production here: its
     required settings, no redirect to HTTPS (there is no TLS on 127.0.0.1),
     and the static files collected as in a deployment."""
+    # Every client comes from 127.0.0.1: the per-address rate limits would
+    # turn nearly all of them away, with either settings.
+    unlimited = {"PSDM_RATE_LIMITS_ENABLED": "false"}
     if not args.production:
-        return {}
+        return unlimited
     env = dict(
+        unlimited,
         DJANGO_SETTINGS_MODULE="psdm.settings.production",
         DATABASE_URL=args.database_url,
         DJANGO_SECRET_KEY="bench-not-secret-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
-        # Every client comes from 127.0.0.1: the per-address rate limits
-        # would turn nearly all of them away.
-        PSDM_RATE_LIMITS_ENABLED="false",
         PSDM_VAR_DIR=str(ROOT / "var" / "bench-production"),
     )
     log("collecting static files for production settings")
