@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -26,6 +26,7 @@ from events.models import Event
 
 from ..models import Order, RevokedSecret, Scan, Ticket
 from ..models.checkins import SCAN_CODE_MAX_LENGTH, SCAN_DOOR_MAX_LENGTH
+from . import checkin_sql
 from .errors import BookingBusy
 from .places import is_lock_timeout, lock_timeout_set
 
@@ -109,7 +110,7 @@ def scan(*, event_id: int, code: str, nonce: str, user, door: str) -> ScanResult
     def find(now: datetime) -> _Verdict:
         if not is_well_formed_code(cleaned):
             return _Verdict(Result.INVALID, _("This is not a badge's code."))
-        ticket = _locked(Ticket.objects.filter(secret=cleaned))
+        ticket = checkin_sql.ticket_locked(secret=cleaned)
         if ticket is not None:
             return _judge(
                 ticket=ticket, event_id=event_id, user=user, door=door, now=now
@@ -133,7 +134,7 @@ def admit(*, event_id: int, ticket_id: int, nonce: str, user, door: str) -> Scan
     door = printable(door, SCAN_DOOR_MAX_LENGTH)
 
     def find(now: datetime) -> _Verdict:
-        ticket = _locked(Ticket.objects.filter(pk=ticket_id))
+        ticket = checkin_sql.ticket_locked(ticket_id=ticket_id)
         if ticket is None:
             return _Verdict(Result.INVALID, _("There is no such place."))
         return _judge(ticket=ticket, event_id=event_id, user=user, door=door, now=now)
@@ -197,13 +198,8 @@ def search(*, event_id: int, query: str, limit: int = 20) -> list[Ticket]:
 
 def counts(*, event_id: int) -> Counts:
     """How many confirmed places are checked in, out of all confirmed."""
-    row = Ticket.objects.filter(
-        event_id=event_id, status=Ticket.Status.CONFIRMED
-    ).aggregate(
-        expected=Count("pk"),
-        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
-    )
-    return Counts(checked_in=row["checked_in"], expected=row["expected"])
+    checked_in, expected = checkin_sql.counts(event_id=event_id)
+    return Counts(checked_in=checked_in, expected=expected)
 
 
 def events_at_the_door(now: datetime | None = None) -> list[Event]:
@@ -244,9 +240,9 @@ def _record(
             lock_timeout_set()
             now = timezone.now()
             verdict = find(now)
-            Scan.objects.create(
+            checkin_sql.scan_insert(
                 event_id=event_id,
-                user=user,
+                user_id=getattr(user, "pk", None),
                 door=door,
                 scanned_at=now,
                 kind=kind,
@@ -254,7 +250,7 @@ def _record(
                 nonce=nonce,
                 result=verdict.result,
                 message=verdict.message[:300],
-                ticket=verdict.ticket,
+                ticket_id=verdict.ticket.pk if verdict.ticket else None,
             )
     except IntegrityError:
         # This user sent this nonce before (a retry): everything above was
@@ -298,8 +294,8 @@ def _judge(*, ticket: Ticket, event_id: int, user, door: str, now) -> _Verdict:
             )
     if ticket.checked_in_at is not None:
         return _Verdict(Result.ALREADY_CHECKED_IN, _already_message(ticket), ticket)
-    Ticket.objects.filter(pk=ticket.pk).update(
-        checked_in_at=now, checked_in_by=user, checked_in_door=door
+    checkin_sql.ticket_check_in(
+        ticket_id=ticket.pk, when=now, user_id=getattr(user, "pk", None), door=door
     )
     ticket.checked_in_at = now
     ticket.checked_in_by = user

@@ -1,0 +1,173 @@
+"""The door's hot path in a few plain SQL statements.
+
+A door device asks many times a second, and for these small statements the
+ORM's work in Python (building and compiling each query, making model
+instances) costs several times what the database does. The statements are
+built once from the models' metadata (identifiers quoted; every value is a
+parameter), so a renamed table or column still lines up; what they return
+is turned into model instances with the same fields the ORM version loaded
+(the rest stay deferred).
+"""
+
+from datetime import UTC, datetime
+from functools import cache
+
+from django.conf import settings
+from django.db import connection
+
+from events.models import Event
+
+from ..models import Order, Scan, Ticket, TicketType
+
+# (model, fields) in the order the lookup selects them.
+_LOADED = (
+    (
+        Ticket,
+        (
+            "id",
+            "event_id",
+            "order_id",
+            "ticket_type_id",
+            "first_name",
+            "last_name",
+            "organisation",
+            "access_needs",
+            "status",
+            "checked_in_at",
+            "checked_in_by_id",
+            "checked_in_door",
+        ),
+    ),
+    (Event, ("id", "name", "entry_requires_payment")),
+    (Order, ("id", "reference", "status", "payment_method", "payment_status")),
+    (TicketType, ("id", "name", "badge_role")),
+)
+_DATETIMES = {"checked_in_at"}
+_BOOLEANS = {"entry_requires_payment"}
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, attname: str) -> str:
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    return connection.ops.quote_name(field.column)
+
+
+@cache
+def _lookup_sql(by: str) -> str:
+    """SELECT the ticket found by `by` (secret or id) with its event, order
+    and ticket type; its own row locked where the database can."""
+    aliases = ("t", "e", "o", "tt")
+    columns = ", ".join(
+        f"{alias}.{_column(model, name)}"
+        for alias, (model, names) in zip(aliases, _LOADED, strict=True)
+        for name in names
+    )
+    joins = "".join(
+        f" JOIN {_table(model)} {alias}"
+        f" ON {alias}.{_column(model, 'id')} = t.{_column(Ticket, key)}"
+        for model, alias, key in (
+            (Event, "e", "event_id"),
+            (Order, "o", "order_id"),
+            (TicketType, "tt", "ticket_type_id"),
+        )
+    )
+    lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+    where = f" WHERE t.{_column(Ticket, by)} = %s{lock}"
+    return f"SELECT {columns} FROM {_table(Ticket)} t{joins}{where}"  # noqa: S608
+
+
+def _value(name: str, value):
+    if name in _DATETIMES and isinstance(value, str):  # SQLite without converters
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None and settings.USE_TZ:
+        value = value.replace(tzinfo=UTC)  # stored in UTC
+    if name in _BOOLEANS:
+        value = bool(value)
+    return value
+
+
+def ticket_locked(*, secret: str | None = None, ticket_id: int | None = None):
+    """The ticket with this badge secret (or id), its row locked until the
+    transaction ends, with its event, order and ticket type; or None."""
+    by, key = ("secret", secret) if secret is not None else ("id", ticket_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_lookup_sql(by), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for model, names in _LOADED:
+        values = [_value(n, v) for n, v in zip(names, row[start:], strict=False)]
+        instances.append(model.from_db(connection.alias, names, values))
+        start += len(names)
+    ticket, event, order, ticket_type = instances
+    ticket.event, ticket.order, ticket.ticket_type = event, order, ticket_type
+    return ticket
+
+
+@cache
+def _check_in_sql() -> str:
+    t = Ticket
+    return (
+        f"UPDATE {_table(t)} SET {_column(t, 'checked_in_at')} = %s,"  # noqa: S608
+        f" {_column(t, 'checked_in_by_id')} = %s,"
+        f" {_column(t, 'checked_in_door')} = %s WHERE {_column(t, 'id')} = %s"
+    )
+
+
+def ticket_check_in(*, ticket_id: int, when, user_id: int | None, door: str) -> None:
+    at = connection.ops.adapt_datetimefield_value(when)
+    with connection.cursor() as cursor:
+        cursor.execute(_check_in_sql(), [at, user_id, door, ticket_id])
+
+
+_SCAN_FIELDS = (
+    "event_id",
+    "user_id",
+    "door",
+    "scanned_at",
+    "kind",
+    "code",
+    "nonce",
+    "result",
+    "message",
+    "ticket_id",
+)
+
+
+@cache
+def _scan_insert_sql() -> str:
+    columns = ", ".join(_column(Scan, name) for name in _SCAN_FIELDS)
+    marks = ", ".join(["%s"] * len(_SCAN_FIELDS))
+    return f"INSERT INTO {_table(Scan)} ({columns}) VALUES ({marks})"  # noqa: S608
+
+
+def scan_insert(**values) -> None:
+    """Log one scan (the fields of _SCAN_FIELDS). A nonce this user sent
+    before raises IntegrityError, as Scan.objects.create() would."""
+    values["scanned_at"] = connection.ops.adapt_datetimefield_value(
+        values["scanned_at"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_scan_insert_sql(), [values[name] for name in _SCAN_FIELDS])
+
+
+@cache
+def _counts_sql() -> str:
+    t = Ticket
+    return (
+        f"SELECT COUNT(*), COUNT({_column(t, 'checked_in_at')})"  # noqa: S608
+        f" FROM {_table(t)} WHERE {_column(t, 'event_id')} = %s"
+        f" AND {_column(t, 'status')} = %s"
+    )
+
+
+def counts(*, event_id: int) -> tuple[int, int]:
+    """(checked in, expected): confirmed places, and those checked in."""
+    with connection.cursor() as cursor:
+        cursor.execute(_counts_sql(), [event_id, Ticket.Status.CONFIRMED])
+        expected, checked_in = cursor.fetchone()
+    return checked_in, expected
