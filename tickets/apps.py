@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class TicketsConfig(AppConfig):
@@ -12,11 +12,18 @@ class TicketsConfig(AppConfig):
         from . import checks  # noqa: F401 - registers
         from .roles import organiser_group_sync_after_migrate
         from .selectors import event_page_context
+        from .services.checkin import door_event_forget
         from .services.waitlist import offers_make
 
         register_event_context(event_page_context)
         # More capacity saved in admin: offer the new places to the waiting list.
         register_places_added(offers_make)
+        for signal in (post_save, post_delete):
+            signal.connect(
+                door_event_forget,
+                sender="events.Event",
+                dispatch_uid=f"tickets.checkin.door_event_forget.{signal is post_save}",
+            )
         post_migrate.connect(
             organiser_group_sync_after_migrate,
             dispatch_uid="tickets.roles.organiser_group_sync",

@@ -14,6 +14,7 @@ from tickets.models import Order, Scan, Ticket
 from tickets.services import (
     Actor,
     checkin,
+    checkin_sql,
     invoice_mark_paid,
     order_cancel,
     refund_mark_done,
@@ -430,3 +431,71 @@ def test_the_door_opens_on_todays_event(db):
     )
     assert checkin.events_at_the_door() == [today, later]
     assert checkin.events_at_the_door(now=now + timedelta(days=200)) == [later]
+
+
+def test_the_door_remembers_an_events_id_by_its_name(django_assert_num_queries, db):
+    event = make_event(slug="launch")
+    with django_assert_num_queries(1):
+        assert checkin.door_event_id("launch") == event.pk
+    with django_assert_num_queries(0):
+        assert checkin.door_event_id("launch") == event.pk
+    assert checkin.door_event_id("no-such-event") is None
+
+
+def test_saving_or_deleting_an_event_forgets_its_name(db):
+    first = make_event(slug="launch")
+    assert checkin.door_event_id("launch") == first.pk
+    first.slug = "launch-2018"
+    first.save()
+    second = make_event(slug="launch")  # the name now belongs to another event
+    assert checkin.door_event_id("launch") == second.pk
+    second.delete()
+    assert checkin.door_event_id("launch") is None
+
+
+def test_the_door_works_without_a_cache(db, monkeypatch):
+    event = make_event(slug="launch")
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    for name in ("get", "set", "delete"):
+        monkeypatch.setattr(checkin.cache, name, broken)
+    assert checkin.door_event_id("launch") == event.pk
+    event.save()  # forgetting it fails quietly too
+
+
+def test_a_scan_loads_what_the_orm_would(event, ticket, door):
+    """The plain SQL lookup gives the same values, typed the same, as the
+    ORM, on either database (times aware, flags booleans)."""
+    scan(event, ticket.secret, door)
+    event.entry_requires_payment = True
+    event.save()
+    with transaction.atomic():
+        loaded = checkin_sql.ticket_locked(secret=ticket.secret)
+    fresh = Ticket.objects.select_related("event", "order", "ticket_type").get(
+        pk=ticket.pk
+    )
+    assert loaded.pk == fresh.pk
+    assert loaded.checked_in_at == fresh.checked_in_at
+    assert loaded.checked_in_at.tzinfo is not None
+    assert loaded.checked_in_by == door
+    assert loaded.event.entry_requires_payment is True
+    assert loaded.event.name == fresh.event.name
+    assert loaded.order.reference == fresh.order.reference
+    assert loaded.order.payment_status == fresh.order.payment_status
+    assert loaded.ticket_type.badge_role == fresh.ticket_type.badge_role
+    assert loaded.full_name == fresh.full_name
+    assert checkin_sql.ticket_locked(ticket_id=ticket.pk).pk == ticket.pk
+    assert checkin_sql.ticket_locked(secret="no-such-secret") is None
+
+
+def test_a_scan_is_a_handful_of_queries(event, ticket, door):
+    """Guard the door's hot path: the lookup, the admission, the log row and
+    the counter, inside one transaction."""
+    with CaptureQueriesContext(connection) as queries:
+        assert scan(event, ticket.secret, door).result == "admitted"
+    statements = [
+        q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == 4 + (connection.vendor == "postgresql"), statements

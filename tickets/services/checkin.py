@@ -8,6 +8,7 @@ log's unique (user, nonce) makes a retried request return the first answer
 instead of counting twice, also when both copies arrive at once.
 """
 
+import logging
 import re
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
@@ -39,6 +41,9 @@ _CODE = re.compile(r"[A-Za-z0-9_-]+")
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_LENGTH = 100
 DOOR_OPEN_AFTER_END = timedelta(hours=12)
+EVENT_ID_CACHE_SECONDS = 60
+
+log = logging.getLogger(__name__)
 
 
 # What judging a scan and answering it read (a door asks many times a second).
@@ -200,6 +205,40 @@ def counts(*, event_id: int) -> Counts:
     """How many confirmed places are checked in, out of all confirmed."""
     checked_in, expected = checkin_sql.counts(event_id=event_id)
     return Counts(checked_in=checked_in, expected=expected)
+
+
+def door_event_id(slug: str) -> int | None:
+    """The id of the event whose web address name is `slug`, or None.
+
+    Remembered for EVENT_ID_CACHE_SECONDS: a door asks with every scan, and
+    saving or deleting an event forgets its name at once (in this process,
+    and in all of them when the cache is shared)."""
+    key, event_id = _door_event_key(slug), None
+    try:
+        event_id = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop the door
+        log.exception("check-in: cache unavailable")
+        key = None
+    if event_id is None or key is None:
+        event_id = Event.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if event_id is not None and key is not None:
+            try:
+                cache.set(key, event_id, EVENT_ID_CACHE_SECONDS)
+            except Exception:  # noqa: BLE001
+                log.exception("check-in: cache unavailable")
+    return event_id
+
+
+def door_event_forget(sender, instance, **kwargs) -> None:
+    """Receiver for Event post_save and post_delete: forget its slug."""
+    try:
+        cache.delete(_door_event_key(instance.slug))
+    except Exception:  # noqa: BLE001
+        log.exception("check-in: cache unavailable")
+
+
+def _door_event_key(slug: str) -> str:
+    return f"checkin-event:{slug}"
 
 
 def events_at_the_door(now: datetime | None = None) -> list[Event]:

@@ -279,7 +279,7 @@ def _body(request) -> dict:
 def _event_id(slug) -> int:
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise _BadRequest(_("Say which event (its web address name)."))
-    event_id = Event.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    event_id = checkin.door_event_id(slug)
     if event_id is None:
         raise _BadRequest(_("There is no such event."))
     return event_id
