@@ -135,3 +135,42 @@ def test_the_server_killing_the_connection_mid_booking_saves_nothing():
     connection.close()  # the test's own connection was the one killed
     assert Order.objects.count() == 0 and Ticket.objects.count() == 0
     assert assert_consistent(event) == 0
+
+
+def test_a_drop_at_any_query_of_a_scan_asks_the_door_to_scan_again(
+    django_user_model,
+):
+    """Drop the database at a scan's 1st query, its 2nd, ... : the door's
+    API answers JSON 503 "unavailable" (the page sends the same scan again),
+    and that retry, same nonce, answers "admitted" with the place admitted
+    and logged exactly once, whether or not the first try had committed."""
+    from tests.conftest import book
+    from tests.tickets.test_checkin_api import SCAN, door_staff_group, post, scan_body
+
+    event = make_event(slug="door-drop", capacity=50)
+    ticket_type = make_ticket_type(event)
+    door = django_user_model.objects.create_user("door")
+    door.groups.add(door_staff_group())
+    client = Client(raise_request_exception=False)
+    client.force_login(door)
+
+    at = 1
+    while True:
+        ticket = book(event, ticket_type).tickets.get()
+        body = scan_body(event, ticket.secret, nonce=f"drop-{at}")
+        with connection.execute_wrapper(DropAt(at)):
+            response = post(client, SCAN, body)
+        if response.status_code == 200:
+            break  # the scan needs fewer than `at` queries
+        assert response.status_code == 503, (at, response.content)
+        assert response["Retry-After"] == "2"
+        assert response.json()["error"] == "unavailable"
+
+        again = post(client, SCAN, body)
+        assert again.json()["result"] == "admitted", at
+        ticket.refresh_from_db()
+        assert ticket.checked_in_at is not None
+        assert ticket.scans.count() == 1, at
+        at += 1
+    assert at > 3
+    assert response.json()["result"] == "admitted"

@@ -28,8 +28,9 @@ Anything malformed (not a JSON object, wrong types, a missing nonce or an
 unknown event, a body over 4 KB) is 400 ``{"result": "invalid", "error":
 "bad_request", ...}``, not logged. Not logged in: 401; no permission: 403;
 a failed CSRF check: 403 with ``"error": "csrf"``; too many requests: 429;
-the database busy past its lock timeout: 503 (scan again, same nonce); the
-last two with ``Retry-After``. Every answer says ``Cache-Control: no-store``.
+the database busy past its lock timeout, or out of reach: 503 ``"error":
+"busy"`` or ``"unavailable"`` (scan again, same nonce); the last two with
+``Retry-After``. Every answer says ``Cache-Control: no-store``.
 """
 
 import json
@@ -42,6 +43,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -150,6 +152,25 @@ def _api(*methods: str):
     def decorate(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            try:
+                return guarded(request, *args, **kwargs)
+            except (OperationalError, InterfaceError):
+                # The database went away: the service's transaction rolled
+                # back, so the same scan (same nonce) can simply be sent again.
+                log.exception("check-in: database unavailable")
+                return _json(
+                    {
+                        "error": "unavailable",
+                        "message": _(
+                            "The check-in system cannot be reached. "
+                            "Scan the badge again."
+                        ),
+                    },
+                    status=503,
+                    Retry_After="2",
+                )
+
+        def guarded(request, *args, **kwargs):
             if request.method not in methods:
                 return _json(
                     {"error": "method_not_allowed", "message": _("Wrong method.")},
