@@ -348,13 +348,7 @@ def sponsor_code_create(*, sponsor: Sponsor) -> CodeCreated:
                 _("%(owner)s's code %(code)s now covers %(count)d places.")
                 % {"owner": sponsor.name, "code": existing.code, "count": total},
             )
-        return CodeCreated(
-            sponsor.name,
-            existing,
-            False,
-            _("%(owner)s already has code %(code)s.")
-            % {"owner": sponsor.name, "code": existing.code},
-        )
+        return _already_has(sponsor.name, existing)
     if total < 1:
         return CodeCreated(
             sponsor.name,
@@ -363,34 +357,12 @@ def sponsor_code_create(*, sponsor: Sponsor) -> CodeCreated:
             _("%(owner)s's tier (%(tier)s) has no free places.")
             % {"owner": sponsor.name, "tier": sponsor.tier.name},
         )
-    types = _role_types(sponsor.event_id, BadgeRole.SPONSOR)
-    if not types:
-        return CodeCreated(
-            sponsor.name,
-            None,
-            False,
-            _(
-                "%(event)s has no ticket type with the Sponsor badge role: add "
-                "one (hidden) first."
-            )
-            % {"event": sponsor.event},
-        )
-    code = _create_unique(
-        event_id=sponsor.event_id,
-        kind=Code.Kind.SPONSOR,
-        sponsor=sponsor,
+    return _free_places_code(
+        owner=sponsor,
+        role=BadgeRole.SPONSOR,
+        places=total,
         description=_("Free places for %(owner)s") % {"owner": sponsor.name},
-        discount_type=Code.DiscountType.PERCENT,
-        discount_percent=100,
-        max_uses=total,
-    )
-    code.ticket_types.set(types)
-    return CodeCreated(
-        sponsor.name,
-        code,
-        True,
-        _("%(owner)s: code %(code)s for %(count)d free places.")
-        % {"owner": sponsor.name, "code": code.code, "count": total},
+        sponsor=sponsor,
     )
 
 
@@ -403,41 +375,62 @@ def speaker_code_create(*, speaker: Speaker, places: int = 1) -> CodeCreated:
         .first()
     )
     if existing is not None:
-        return CodeCreated(
-            speaker.name,
-            existing,
-            False,
-            _("%(owner)s already has code %(code)s.")
-            % {"owner": speaker.name, "code": existing.code},
-        )
-    types = _role_types(speaker.event_id, BadgeRole.SPEAKER)
+        return _already_has(speaker.name, existing)
+    return _free_places_code(
+        owner=speaker,
+        role=BadgeRole.SPEAKER,
+        places=places,
+        description=_("Free place for %(owner)s") % {"owner": speaker.name},
+        speaker=speaker,
+    )
+
+
+def _already_has(owner_name: str, code: Code) -> CodeCreated:
+    return CodeCreated(
+        owner_name,
+        code,
+        False,
+        _("%(owner)s already has code %(code)s.")
+        % {"owner": owner_name, "code": code.code},
+    )
+
+
+def _free_places_code(
+    *, owner, role: str, places: int, description: str, **link
+) -> CodeCreated:
+    """A new 100%-off code for `places` places of the event's ticket types
+    with this badge role, linked to its owner (sponsor= or speaker=)."""
+    types = _role_types(owner.event_id, role)
     if not types:
         return CodeCreated(
-            speaker.name,
+            owner.name,
             None,
             False,
             _(
-                "%(event)s has no ticket type with the Speaker badge role: add "
+                "%(event)s has no ticket type with the %(role)s badge role: add "
                 "one (hidden) first."
             )
-            % {"event": speaker.event},
+            % {"event": owner.event, "role": BadgeRole(role).label},
         )
     code = _create_unique(
-        event_id=speaker.event_id,
-        kind=Code.Kind.SPEAKER,
-        speaker=speaker,
-        description=_("Free place for %(owner)s") % {"owner": speaker.name},
+        event_id=owner.event_id,
+        kind=Code.Kind(role),
+        description=description,
         discount_type=Code.DiscountType.PERCENT,
         discount_percent=100,
         max_uses=places,
+        **link,
     )
     code.ticket_types.set(types)
+    if places == 1:
+        message = _("%(owner)s: code %(code)s for a free place.")
+    else:
+        message = _("%(owner)s: code %(code)s for %(count)d free places.")
     return CodeCreated(
-        speaker.name,
+        owner.name,
         code,
         True,
-        _("%(owner)s: code %(code)s for a free place.")
-        % {"owner": speaker.name, "code": code.code},
+        message % {"owner": owner.name, "code": code.code, "count": places},
     )
 
 
