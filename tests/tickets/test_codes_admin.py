@@ -249,3 +249,18 @@ def test_staff_without_add_permission_cannot_make_codes(client, event, sponsor):
     page = run_action(client, "sponsors_sponsor", "sponsors_codes_create", [sponsor.pk])
     assert "You may not create codes." in page
     assert not Code.objects.exists()
+
+
+def test_the_order_and_place_pages_show_the_code_used(admin_client, event, paid_type):
+    code = make_code(event, discount_percent=100)
+    order = book_with(event, paid_type, 2)
+    ticket = order.tickets.first()
+    change = reverse("admin:tickets_code_change", args=[code.pk])
+
+    for url in (
+        reverse("admin:tickets_order_change", args=[order.pk]),
+        reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+    ):
+        page = admin_client.get(url).content.decode()
+        assert "code used" in page.lower(), url
+        assert f'<a href="{change}">SAVE10</a> (£95.00 off)' in page, url

@@ -52,6 +52,19 @@ def _order_link(order: Order):
     )
 
 
+def _code_used(ticket: Ticket, currency: str):
+    """The code a place was booked with and what it took off, linked."""
+    if ticket.code_id is None:
+        return "-"
+    return format_html(
+        '<a href="{}">{}</a> ({})',
+        reverse("admin:tickets_code_change", args=[ticket.code_id]),
+        ticket.code.code,
+        gettext("%(amount)s off")
+        % {"amount": format_pence(ticket.discount_pence, currency)},
+    )
+
+
 # -- confirmation pages and cancelling ------------------------------------
 
 

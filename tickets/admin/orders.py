@@ -34,6 +34,7 @@ from .common import (
     _can_see_orders,
     _cancel_and_report,
     _cancel_rows,
+    _code_used,
     _confirmation,
     _confirmed,
 )
@@ -58,7 +59,15 @@ class ReadOnlyInline:
 
 class TicketInline(ReadOnlyInline, admin.TabularInline):
     model = Ticket
-    fields = ["attendee", "email", "organisation", "type", "price", "status"]
+    fields = [
+        "attendee",
+        "email",
+        "organisation",
+        "type",
+        "price",
+        "code_used",
+        "status",
+    ]
     readonly_fields = [*fields, "cancel_link"]
     show_change_link = True
     verbose_name_plural = _("places")
@@ -69,7 +78,7 @@ class TicketInline(ReadOnlyInline, admin.TabularInline):
         return self.fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("ticket_type")
+        return super().get_queryset(request).select_related("ticket_type", "code")
 
     @admin.display(description=_("attendee"))
     def attendee(self, ticket):
@@ -82,6 +91,10 @@ class TicketInline(ReadOnlyInline, admin.TabularInline):
     @admin.display(description=_("price"))
     def price(self, ticket):
         return format_pence(ticket.price_pence, ticket.ticket_type.currency)
+
+    @admin.display(description=_("code used"))
+    def code_used(self, ticket):
+        return _code_used(ticket, ticket.ticket_type.currency)
 
     @admin.display(description=_("cancel"))
     def cancel_link(self, ticket):

@@ -24,6 +24,7 @@ from .common import (
     _can,
     _cancel_and_report,
     _cancel_rows,
+    _code_used,
     _confirmation,
     _confirmed,
     _order_link,
@@ -72,6 +73,7 @@ class TicketAdmin(
         "event",
         "ticket_type",
         "price",
+        "code_used",
         "status",
         "created_at",
         "cancelled_at",
@@ -85,6 +87,7 @@ class TicketAdmin(
         "event",
         "ticket_type",
         "price",
+        "code_used",
         "status",
         "created_at",
         "cancelled_at",
@@ -125,6 +128,10 @@ class TicketAdmin(
     @admin.display(description=_("price"))
     def price(self, ticket):
         return format_pence(ticket.price_pence, ticket.order.currency)
+
+    @admin.display(description=_("code used"))
+    def code_used(self, ticket):
+        return _code_used(ticket, ticket.order.currency)
 
     def save_model(self, request, obj, form, change):
         """Attendee details change through the service, which records them
