@@ -241,3 +241,70 @@ def test_every_limited_url_name_exists():
 
     walk(get_resolver())
     assert set(live.PSDM_RATE_LIMITS) - names == set()
+
+
+# --- on Redis: one round trip per request ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    from tests.mailtools import RedisServer
+
+    server = RedisServer()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url.replace("/0", "/4"),
+            "KEY_PREFIX": "psdm-test",
+        }
+    }
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_counters_on_redis_take_one_round_trip_and_expire(redis_cache, monkeypatch):
+    import redis
+
+    client = ratelimit._redis_client()
+    assert client is not None
+    sent = []
+    real_execute = redis.client.Pipeline.execute
+
+    def counting_execute(pipe, *args, **kwargs):
+        sent.append(len(pipe.command_stack))
+        return real_execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counting_execute)
+    windows = [("door:1:second", 1), ("door:1:minute", 60)]
+    assert ratelimit.window_counts(windows) == [1, 1]
+    assert ratelimit.window_counts(windows) == [2, 2]
+    assert sent == [4, 4]  # INCR and EXPIRE for each window, once per call
+
+    # The same keys Django's cache API uses (prefix, version), read back by it.
+    assert redis_cache.get("door:1:minute") == 2
+    full_key = redis_cache.make_and_validate_key("door:1:minute")
+    assert 59 <= client.ttl(full_key) <= 61
+
+
+def test_the_limit_holds_on_redis(redis_cache, monkeypatch):
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_000_000.5)
+    rate = Rate(3, 60)
+    assert [ratelimit.hit("127.0.0.1", rate) for _ in range(4)] == [0, 0, 0, 20]
+
+
+def test_another_cache_uses_djangos_api(settings):
+    assert ratelimit._redis_client() is None  # LocMem in the tests
+    assert ratelimit.window_counts([("k", 60)]) == [1]
+    assert ratelimit.window_counts([("k", 60)]) == [2]
+    assert cache.get("k") == 2

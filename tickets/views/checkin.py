@@ -53,6 +53,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from events.models import Event
+from psdm.security.ratelimit import window_counts
 
 from ..services import BookingBusy, checkin
 
@@ -264,21 +265,18 @@ def _rate_limited(user_id: int) -> bool:
         (1, settings.PSDM_CHECKIN_RATE_PER_SECOND),
         (60, settings.PSDM_CHECKIN_RATE_PER_MINUTE),
     )
+    windows = [
+        (f"checkin-rate:{user_id}:{window}:{int(now // window)}", window)
+        for window, _limit in limits
+    ]
     try:
-        for window, limit in limits:
-            key = f"checkin-rate:{user_id}:{window}:{int(now // window)}"
-            try:
-                count = cache.incr(key)
-            except ValueError:  # first request in this window
-                if not cache.add(key, 1, timeout=window + 1):
-                    count = cache.incr(key)
-                else:
-                    count = 1
-            if count > limit:
-                return True
+        counts = window_counts(windows)
     except Exception:  # noqa: BLE001 - a cache outage must not stop the door
         log.exception("check-in rate limit: cache unavailable")
-    return False
+        return False
+    return any(
+        count > limit for count, (_window, limit) in zip(counts, limits, strict=True)
+    )
 
 
 def _body(request) -> dict:
