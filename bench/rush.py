@@ -225,7 +225,12 @@ def count_places(event) -> dict:
 # --- 2. gunicorn ---------------------------------------------------------
 
 
-def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
+def start_gunicorn(
+    args, port: int, logfile, extra_env: dict | None = None, extra_args=()
+) -> subprocess.Popen:
+    """Serve psdm.wsgi on 127.0.0.1:`port` as args say (workers, threads,
+    timeout, --production), DEBUG off; bench/scan.py adds its own env and
+    gunicorn options."""
     env = dict(
         os.environ,
         DATABASE_URL=args.database_url,
@@ -234,8 +239,9 @@ def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
         DJANGO_SECRET_KEY="bench-not-secret",
         # As in production, a booking hands its e-mails to the queue and a
         # worker (not measured here) sends them.
-        CELERY_BROKER_URL=args.broker,
+        CELERY_BROKER_URL=getattr(args, "broker", "memory://"),
         CELERY_TASK_ALWAYS_EAGER="false",
+        **(extra_env or {}),
     )
     env.update(production_env(args))
     cmd = [
@@ -247,6 +253,7 @@ def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
         f"--threads={args.threads}",
         "--backlog=2048",  # room for every client's connection
         f"--timeout={int(args.timeout) + 30}",
+        *extra_args,
         "--no-control-socket",
     ]
     log("starting gunicorn", " ".join(cmd[2:]))

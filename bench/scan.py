@@ -64,6 +64,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
+import rush
 import yarl
 from rush import (
     add_production_option,
@@ -73,7 +74,6 @@ from rush import (
     log,
     percentile_ms,
     prepare_database,
-    production_env,
     stop_gunicorn,
 )
 
@@ -210,33 +210,15 @@ def database_counts() -> dict:
 
 
 def start_gunicorn(args, port: int, logfile) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DATABASE_URL=args.database_url,
-        DJANGO_DEBUG="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECRET_KEY="bench-not-secret",
-        CELERY_BROKER_URL="memory://",
-        CELERY_TASK_ALWAYS_EAGER="false",
-        PSDM_CHECKIN_RATE_PER_SECOND="100000",
-        PSDM_CHECKIN_RATE_PER_MINUTE="1000000",
-    )
-    env.update(production_env(args))
-    cmd = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "psdm.wsgi",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={args.workers}",
-        f"--worker-class={'gthread' if args.threads > 1 else 'sync'}",
-        f"--threads={args.threads}",
-        "--backlog=2048",
-        f"--timeout={int(args.timeout) + 30}",
-        "--keep-alive=75",  # gthread: devices keep their connection
-        "--no-control-socket",
-    ]
-    log("starting gunicorn", " ".join(cmd[2:]))
-    return subprocess.Popen(  # own process group: Ctrl-C is ours to handle
-        cmd, cwd=ROOT, env=env, stdout=logfile, stderr=logfile, start_new_session=True
+    return rush.start_gunicorn(
+        args,
+        port,
+        logfile,
+        extra_env={
+            "PSDM_CHECKIN_RATE_PER_SECOND": "100000",
+            "PSDM_CHECKIN_RATE_PER_MINUTE": "1000000",
+        },
+        extra_args=["--keep-alive=75"],  # gthread: devices keep their connection
     )
 
 
