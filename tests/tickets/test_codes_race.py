@@ -11,6 +11,7 @@ from django.db import connection
 
 from tests.conftest import lines, make_event, make_ticket_type
 from tests.tickets.test_codes import make_code
+from tests.tickets.test_order_create_race import race as order_race
 from tickets.models import Code, Order, Ticket
 from tickets.services import BookingError, order_cancel, order_create
 from tickets.services.history import Actor
@@ -19,31 +20,7 @@ THREADS = 30
 
 
 def race(event_id: int, ticket_type, sizes: list[int], code: str) -> list:
-    barrier = threading.Barrier(len(sizes))
-    outcomes: list = [None] * len(sizes)
-
-    def buyer(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = order_create(
-                event_id=event_id,
-                buyer_name=f"Buyer {index}",
-                buyer_email=f"buyer{index}@example.gov.uk",
-                lines=lines(ticket_type, sizes[index]),
-                code=code,
-            )
-        except Exception as exc:  # noqa: BLE001 - checked below
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(len(sizes))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
+    return order_race(event_id, ticket_type.pk, sizes, code=code)
 
 
 def assert_code_consistent(code: Code) -> int:
