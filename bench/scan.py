@@ -3,7 +3,8 @@
 Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 
     .venv/bin/python bench/scan.py [--devices 8] [--badges 250]
-        [--rescan 0.2] [--workers 3] [--threads 1] [--database-url URL]
+        [--rescan 0.2] [--auth token|session] [--workers 3] [--threads 1]
+        [--database-url URL]
 
 1. Creates the database if missing (default ``psdm_bench``, a benchmark
    database: each run deletes all its sessions), migrates it and resets the
@@ -19,7 +20,9 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
    still runs on every request.
 3. Each device signs in at /checkin/login/ like a browser (CSRF token from
    the form, then the session cookie), opens the event's check-in page and
-   takes the ``csrftoken`` cookie for its ``X-CSRFToken`` header, then warms
+   takes, as the page's script does, this sign-in's door device token for
+   its ``Authorization: Bearer`` header (``--auth session``: the session
+   cookie and the ``csrftoken`` cookie in an ``X-CSRFToken`` header), then warms
    up with ``--warmup`` counter requests (so every worker has its database
    connection) before the clock starts.
 4. The queue: every badge once plus ``--rescan`` of them again (people who
@@ -84,6 +87,7 @@ SLUG = "scan-bench"
 PASSWORD = "door-bench-not-secret"
 LOGIN = "/checkin/login/"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+DEVICE_TOKEN_RE = re.compile(r'data-device-token="([^"]+)"')
 LOCK_KEY = 0x5343414E  # advisory lock: one scan bench at a time per database
 
 
@@ -98,6 +102,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0,
         help="scans per second per device (0: as fast as answers come)",
+    )
+    p.add_argument(
+        "--auth",
+        choices=["token", "session"],
+        default="token",
+        help="the page's device token (as the page does), or the session + CSRF",
     )
     p.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     p.add_argument("--threads", type=int, default=1, help=">1 uses gthread")
@@ -246,13 +256,14 @@ class Failed(Exception):
 class Door:
     """One door device: its own cookies, signed in as its own account."""
 
-    def __init__(self, base: str, username: str, timeout: float):
+    def __init__(self, base: str, username: str, timeout: float, auth: str):
         self.base = base
+        self.auth = auth
         self.username = username
         self.name = f"Bench {username}"
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.http: aiohttp.ClientSession | None = None
-        self.csrf = ""
+        self.headers: dict[str, str] = {}
 
     async def sign_in(self, connector) -> None:
         self.http = aiohttp.ClientSession(
@@ -279,18 +290,27 @@ class Door:
             if response.status != 302:
                 raise Failed(f"{response.status} signing in as {self.username}")
         async with self.http.get(f"{self.base}/checkin/{SLUG}/") as response:
+            page = await response.text()
             if response.status != 200:
                 raise Failed(f"{response.status} GET the check-in page")
+        if self.auth == "token":  # as the page's script does
+            token = DEVICE_TOKEN_RE.search(page)
+            if not token:
+                raise Failed("no device token on the check-in page")
+            self.headers = {"Authorization": f"Bearer {token.group(1)}"}
+            return
         cookie = self.http.cookie_jar.filter_cookies(yarl.URL(self.base)).get(
             "csrftoken"
         )
         if cookie is None:
             raise Failed("no csrftoken cookie after the check-in page")
-        self.csrf = cookie.value
+        self.headers = {"X-CSRFToken": cookie.value, "Referer": self.base + "/checkin/"}
 
     async def stats(self) -> None:
         async with self.http.get(
-            self.base + "/checkin/api/stats", params={"event": SLUG}
+            self.base + "/checkin/api/stats",
+            params={"event": SLUG},
+            headers=self.headers,
         ) as response:
             await response.read()
             if response.status != 200:
@@ -302,7 +322,7 @@ class Door:
         async with self.http.post(
             self.base + "/checkin/api/scan",
             json=body,
-            headers={"X-CSRFToken": self.csrf, "Referer": self.base + "/checkin/"},
+            headers=self.headers,
         ) as response:
             text = await response.text()
         if response.status != 200:
@@ -360,7 +380,7 @@ async def run(
     shares = [plan[n :: args.devices] for n in range(args.devices)]
 
     connector = aiohttp.TCPConnector(limit=0)
-    doors = [Door(base, name, args.timeout) for name in usernames]
+    doors = [Door(base, name, args.timeout, args.auth) for name in usernames]
     queue = Queue()
     try:
         await asyncio.gather(*(door.sign_in(connector) for door in doors))
@@ -477,6 +497,7 @@ def main() -> int:
         "devices": args.devices,
         "pace": args.pace,
         "settings": "production" if args.production else "base",
+        "auth": args.auth,
         "workers": args.workers,
         "threads": args.threads,
         # CPU per scan while the devices scanned (2 cores = 2000 ms per s).

@@ -26,6 +26,14 @@ function start(root) {
   // The page's token, or the cookie's newer one after a sign-in elsewhere.
   const csrfToken = () =>
     document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/)?.[1] ?? root.dataset.csrfToken;
+  // This sign-in's door device token: the API answers it without loading
+  // the session. Without one (an older page), the session and CSRF token.
+  const deviceToken = root.dataset.deviceToken;
+  const apiHeaders = (extra = {}) => ({
+    Accept: "application/json",
+    ...extra,
+    ...(deviceToken ? { Authorization: `Bearer ${deviceToken}` } : {}),
+  });
   const lang = document.documentElement.lang || "en-GB";
 
   const timings = { decoder: null, frames: [], scans: [] };
@@ -122,7 +130,7 @@ function start(root) {
   async function refreshCounts() {
     try {
       const response = await fetch(apiUrl(urls.stats, { event: eventSlug }), {
-        headers: { Accept: "application/json" },
+        headers: apiHeaders(),
         cache: "no-store",
         credentials: "same-origin",
         redirect: "manual",
@@ -307,11 +315,11 @@ function start(root) {
     try {
       return await fetch(url, {
         method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRFToken": csrfToken(),
-        },
+        headers: apiHeaders(
+          deviceToken
+            ? { "Content-Type": "application/json" }
+            : { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        ),
         body: JSON.stringify(body),
         credentials: "same-origin",
         cache: "no-store",
@@ -633,7 +641,7 @@ function start(root) {
     searchController = new AbortController();
     try {
       const response = await fetch(apiUrl(urls.search, { event: eventSlug, q: query }), {
-        headers: { Accept: "application/json" },
+        headers: apiHeaders(),
         credentials: "same-origin",
         cache: "no-store",
         redirect: "manual",

@@ -2,7 +2,7 @@
 refunds, the e-mail outbox, badge print sheets and the door's scan log."""
 
 from .badges import BadgeSheet
-from .checkins import Scan
+from .checkins import DoorDevice, Scan
 from .codes import Code, code_normalise
 from .emails import Broadcast, Email
 from .orders import (
@@ -28,6 +28,7 @@ __all__ = [
     "BadgeSheet",
     "Broadcast",
     "Code",
+    "DoorDevice",
     "Email",
     "EventAnonymisation",
     "Invoice",

@@ -1,4 +1,5 @@
-"""The door's log: one row for every scan, manual admission and undo."""
+"""The door's log (one row for every scan, manual admission and undo) and
+the door devices that scan with a token."""
 
 from django.conf import settings
 from django.db import models
@@ -65,6 +66,15 @@ class Scan(models.Model):
         related_name="scans",
         verbose_name=_("place"),
     )
+    device = models.ForeignKey(
+        "DoorDevice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("device"),
+        help_text=_("The door device's token it came with (none: signed in)."),
+    )
 
     class Meta:
         ordering = ["-scanned_at", "-id"]
@@ -79,3 +89,57 @@ class Scan(models.Model):
 
     def __str__(self):
         return f"{self.get_result_display()} ({self.scanned_at:%Y-%m-%d %H:%M:%S})"
+
+
+class DoorDevice(models.Model):
+    """A door device that calls the check-in API with a token instead of a
+    signed-in session: a scanner app set up by the organiser, or the
+    check-in page in a door volunteer's browser (one for each sign-in).
+
+    It acts as `user` (their scans are logged as theirs, and they need the
+    check-in permission). Only a digest of the token's secret is stored: the
+    token is shown once, when the device is made.
+    """
+
+    class Kind(models.TextChoices):
+        APP = "app", _("Scanner app (set up in admin)")
+        PAGE = "page", _("Check-in page (a door volunteer's sign-in)")
+
+    name = models.CharField(
+        _("name"),
+        max_length=SCAN_DOOR_MAX_LENGTH,
+        help_text=_('Which device or entrance, e.g. "Main entrance, scanner 1".'),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("acts as"),
+        help_text=_("A door staff account: the device scans as them."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.APP
+    )
+    secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        _("expires"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a device that works until it is revoked."),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("door device")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(expires_at__gt=models.F("created_at")),
+                name="door_device_expires_after_made",
+            )
+        ]
+
+    def __str__(self):
+        return self.name

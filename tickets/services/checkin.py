@@ -106,8 +106,11 @@ def is_well_formed_code(code: str) -> bool:
     return len(code) <= CODE_MAX_LENGTH and _CODE.fullmatch(code) is not None
 
 
-def scan(*, event_id: int, code: str, nonce: str, user, door: str) -> ScanResult:
-    """Check in the badge whose QR code says `code` at this event's door."""
+def scan(
+    *, event_id: int, code: str, nonce: str, user, door: str, device_id=None
+) -> ScanResult:
+    """Check in the badge whose QR code says `code` at this event's door.
+    `device_id`: the door device (`DoorDevice`) whose token it came with."""
     door = printable(door, SCAN_DOOR_MAX_LENGTH)
     code = code if isinstance(code, str) else ""
     cleaned = code.strip()  # handheld scanners may add a newline or spaces
@@ -130,10 +133,13 @@ def scan(*, event_id: int, code: str, nonce: str, user, door: str) -> ScanResult
         kind=Scan.Kind.SCAN,
         code=printable(code, SCAN_CODE_MAX_LENGTH),
         find=find,
+        device_id=device_id,
     )
 
 
-def admit(*, event_id: int, ticket_id: int, nonce: str, user, door: str) -> ScanResult:
+def admit(
+    *, event_id: int, ticket_id: int, nonce: str, user, door: str, device_id=None
+) -> ScanResult:
     """Check in a place found by search (the attendee has no badge with
     them): the same rules and the same log as a scan."""
     door = printable(door, SCAN_DOOR_MAX_LENGTH)
@@ -152,10 +158,11 @@ def admit(*, event_id: int, ticket_id: int, nonce: str, user, door: str) -> Scan
         kind=Scan.Kind.MANUAL,
         code="",
         find=find,
+        device_id=device_id,
     )
 
 
-def undo(*, event_id: int, ticket_id: int, user, door: str) -> bool:
+def undo(*, event_id: int, ticket_id: int, user, door: str, device_id=None) -> bool:
     """Take back this place's admission (admitted by mistake, or the wrong
     person). Return False if it was not checked in."""
     door = printable(door, SCAN_DOOR_MAX_LENGTH)
@@ -175,6 +182,7 @@ def undo(*, event_id: int, ticket_id: int, user, door: str) -> bool:
             result=Result.UNDONE if done else Result.NOT_CHECKED_IN,
             message=_("Admission undone.") if done else _("Not checked in."),
             ticket=ticket,
+            device_id=device_id,
         )
     return done
 
@@ -271,6 +279,7 @@ def _record(
     kind: str,
     code: str,
     find: Callable[[datetime], _Verdict],
+    device_id: int | None,
 ) -> ScanResult:
     """Judge and log one scan or admission in one transaction, or answer a
     nonce seen before from the log. `door` is already printable()."""
@@ -290,6 +299,7 @@ def _record(
                 result=verdict.result,
                 message=verdict.message[:300],
                 ticket_id=verdict.ticket.pk if verdict.ticket else None,
+                device_id=device_id,
             )
     except IntegrityError:
         # This user sent this nonce before (a retry): everything above was

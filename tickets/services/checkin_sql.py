@@ -135,6 +135,7 @@ _SCAN_FIELDS = (
     "result",
     "message",
     "ticket_id",
+    "device_id",
 )
 
 

@@ -45,6 +45,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -55,7 +56,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from events.models import Event
 from psdm.security.ratelimit import window_counts
 
-from ..services import BookingBusy, checkin
+from ..models import DoorDevice
+from ..services import BookingBusy, checkin, door_devices
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 _MAX_ID = 2**63 - 1
 clock = time.time  # rate limit windows (tests stop it)
 PERMISSION_CACHE_SECONDS = 30
+PAGE_TOKEN_SESSION_KEY = "checkin_device_token"  # noqa: S105 - a key name
 
 
 class _BadRequest(Exception):
@@ -106,8 +109,39 @@ def event_page(request, slug):
     return render(
         request,
         "checkin/page.html",
-        {"event": event, "counts": checkin.counts(event_id=event.pk), "urls": urls},
+        {
+            "event": event,
+            "counts": checkin.counts(event_id=event.pk),
+            "urls": urls,
+            "device_token": _page_token(request),
+        },
     )
+
+
+def _page_token(request) -> str:
+    """This sign-in's door device token, for the page's API calls: made at
+    the first visit, kept in the session until it ends, revoked at sign-out
+    (`page_device_revoke`)."""
+    token = request.session.get(PAGE_TOKEN_SESSION_KEY)
+    door = door_devices.authenticate(token) if token else None
+    if door is None or door.user_id != request.user.pk:
+        _device, token = door_devices.device_create(
+            name=_("Check-in page: %(who)s") % {"who": checkin.who(request.user)},
+            user=request.user,
+            kind=DoorDevice.Kind.PAGE,
+            expires_at=request.session.get_expiry_date(),
+        )
+        request.session[PAGE_TOKEN_SESSION_KEY] = token
+    return token
+
+
+def page_device_revoke(sender, request, user, **kwargs) -> None:
+    """Receiver for user_logged_out: the sign-in's page token stops too."""
+    session = getattr(request, "session", None)
+    token = session.get(PAGE_TOKEN_SESSION_KEY) if session is not None else None
+    device_id = door_devices.token_device_id(token)
+    if device_id is not None:
+        door_devices.devices_revoke(device_ids=[device_id])
 
 
 login = auth_views.LoginView.as_view(
@@ -178,17 +212,38 @@ def _api(*methods: str):
                     status=405,
                     Allow=", ".join(methods),
                 )
-            user = request.user
-            if not user.is_authenticated:
-                return _json(
-                    {
-                        "error": "not_logged_in",
-                        "message": _("Sign in to check people in."),
-                        "login_url": reverse("checkin:login"),
-                    },
-                    status=401,
-                )
-            if not _may_check_in(user):
+            authorization = request.headers.get("Authorization")
+            if authorization is not None:
+                door = door_devices.authenticate(_bearer(authorization))
+                if door is None:
+                    return _json(
+                        {
+                            "error": "bad_token",
+                            "message": _(
+                                "This device's token is not valid (revoked, "
+                                "expired or mistyped): set the device up again."
+                            ),
+                        },
+                        status=401,
+                    )
+                allowed, user = door.allowed, door.user
+            else:
+                door = None
+                refused = _csrf.process_view(request, None, (), {})
+                if refused is not None:
+                    return refused
+                user = request.user
+                if not user.is_authenticated:
+                    return _json(
+                        {
+                            "error": "not_logged_in",
+                            "message": _("Sign in to check people in."),
+                            "login_url": reverse("checkin:login"),
+                        },
+                        status=401,
+                    )
+                allowed = _may_check_in(user)
+            if not allowed:
                 return _json(
                     {
                         "error": "forbidden",
@@ -196,6 +251,7 @@ def _api(*methods: str):
                     },
                     status=403,
                 )
+            request.door_user, request.door_device = user, door
             if _rate_limited(user.pk):
                 return _json(
                     {
@@ -217,9 +273,20 @@ def _api(*methods: str):
                     Retry_After="1",
                 )
 
+        # A token is not a cookie: the browser never sends it by itself, so
+        # only requests without one need (and get) the CSRF check above.
+        wrapped.csrf_exempt = True
         return wrapped
 
     return decorate
+
+
+_csrf = CsrfViewMiddleware(lambda request: None)
+
+
+def _bearer(authorization: str) -> str:
+    scheme, _space, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _remembered(key: str, seconds: int, compute):
@@ -329,6 +396,17 @@ def _door(data: dict) -> str:
     return door
 
 
+def _acting(request, data: dict) -> dict:
+    """Who is checking people in, at which door, with which device: the
+    device's name is the door unless the request names one."""
+    device = request.door_device
+    return {
+        "user": request.door_user,
+        "door": _door(data) or (device.name if device else ""),
+        "device_id": device.device_id if device else None,
+    }
+
+
 def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
@@ -381,8 +459,7 @@ def api_scan(request):
             event_id=event_id,
             code=code,
             nonce=_nonce(data),
-            user=request.user,
-            door=_door(data),
+            **_acting(request, data),
         )
     )
 
@@ -396,8 +473,7 @@ def api_admit(request):
             event_id=event_id,
             ticket_id=_ticket_id(data),
             nonce=_nonce(data),
-            user=request.user,
-            door=_door(data),
+            **_acting(request, data),
         )
     )
 
@@ -409,8 +485,7 @@ def api_undo(request):
     done = checkin.undo(
         event_id=event_id,
         ticket_id=_ticket_id(data),
-        user=request.user,
-        door=_door(data),
+        **_acting(request, data),
     )
     return _json(
         {
