@@ -5,11 +5,11 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from tests.conftest import book, make_event, make_ticket_type
 from tickets.models import Scan, Ticket
-from tickets.services import checkin
+from tickets.services import BookingBusy, checkin
 
 pytestmark = [
     pytest.mark.postgres,
@@ -134,3 +134,46 @@ def test_a_scan_and_an_admission_from_search_race_for_one_place(tickets, doors):
             "admitted",
             "already_checked_in",
         ]
+
+
+def test_a_scan_waits_for_a_locked_place_only_so_long(tickets, doors, settings):
+    """Another transaction holds the place's row (an organiser's change, a
+    stuck door): the scan gives up after PSDM_LOCK_TIMEOUT_MS with "busy"
+    (scan again), logs nothing, and admits once the row is free."""
+    settings.PSDM_LOCK_TIMEOUT_MS = 200
+    event, places = tickets
+    ticket = places[0]
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        with transaction.atomic():
+            Ticket.objects.select_for_update().get(pk=ticket.pk)
+            locked.set()
+            release.wait(timeout=30)
+
+    def scan_now():
+        assert locked.wait(timeout=30)
+        try:
+            return checkin.scan(
+                event_id=event.pk,
+                code=ticket.secret,
+                nonce="while-locked",
+                user=doors[0],
+                door="Main",
+            )
+        finally:
+            release.set()
+
+    held, answer = together([holder, scan_now])
+    assert held is None
+    assert isinstance(answer, BookingBusy), answer
+    assert not Scan.objects.exists()
+    again = checkin.scan(
+        event_id=event.pk,
+        code=ticket.secret,
+        nonce="while-locked",  # the same scan, sent again
+        user=doors[0],
+        door="Main",
+    )
+    assert again.result == "admitted"
+    assert Scan.objects.count() == 1

@@ -93,6 +93,7 @@ class _Verdict:
     result: str
     message: str
     ticket: Ticket | None = None
+    admits: bool = False  # check the ticket in when the scan is logged
 
 
 def printable(value: str, max_length: int) -> str:
@@ -285,10 +286,10 @@ def _record(
     nonce seen before from the log. `door` is already printable()."""
     try:
         with _busy_as_error(), transaction.atomic(durable=True):
-            lock_timeout_set()
             now = timezone.now()
-            verdict = find(now)
-            checkin_sql.scan_insert(
+            verdict = find(now)  # the ticket's lookup waits for its lock
+            checked_in, expected = checkin_sql.scan_record(
+                check_in=verdict.admits,
                 event_id=event_id,
                 user_id=getattr(user, "pk", None),
                 door=door,
@@ -308,7 +309,7 @@ def _record(
         if first is None:
             raise
         return _answer_again(first, event_id=event_id)
-    return _answer(verdict, event_id=event_id)
+    return _answer(verdict, Counts(checked_in=checked_in, expected=expected))
 
 
 def _judge(*, ticket: Ticket, event_id: int, user, door: str, now) -> _Verdict:
@@ -343,14 +344,15 @@ def _judge(*, ticket: Ticket, event_id: int, user, door: str, now) -> _Verdict:
             )
     if ticket.checked_in_at is not None:
         return _Verdict(Result.ALREADY_CHECKED_IN, _already_message(ticket), ticket)
-    checkin_sql.ticket_check_in(
-        ticket_id=ticket.pk, when=now, user_id=getattr(user, "pk", None), door=door
-    )
+    # Checked in by _record, with the log row: here only what the answer says.
     ticket.checked_in_at = now
     ticket.checked_in_by = user
     ticket.checked_in_door = door
     return _Verdict(
-        Result.ADMITTED, _("Admit %(name)s.") % {"name": ticket.full_name}, ticket
+        Result.ADMITTED,
+        _("Admit %(name)s.") % {"name": ticket.full_name},
+        ticket,
+        admits=True,
     )
 
 
@@ -416,7 +418,7 @@ def _already_message(ticket: Ticket) -> str:
     return message % values
 
 
-def _answer(verdict: _Verdict, *, event_id: int) -> ScanResult:
+def _answer(verdict: _Verdict, counts: Counts) -> ScanResult:
     ticket = verdict.ticket
     admitted = ticket is not None and verdict.result in (
         Result.ADMITTED,
@@ -429,7 +431,7 @@ def _answer(verdict: _Verdict, *, event_id: int) -> ScanResult:
         checked_in_at=ticket.checked_in_at if admitted else None,
         checked_in_by=who(ticket.checked_in_by) if admitted else None,
         door=ticket.checked_in_door if admitted else None,
-        counts=counts(event_id=event_id),
+        counts=counts,
     )
 
 

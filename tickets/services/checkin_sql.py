@@ -89,12 +89,43 @@ def _value(name: str, value):
     return value
 
 
+def _batched() -> bool:
+    """True where several statements can go to the database in one round
+    trip: PostgreSQL with client-side parameter binding (Django's default;
+    not with the server_side_binding option)."""
+    return connection.vendor == "postgresql" and not connection.settings_dict[
+        "OPTIONS"
+    ].get("server_side_binding")
+
+
+def _execute(cursor, statements: list[tuple[str, list]]) -> None:
+    """Run the statements in order; the cursor is left on the last one's
+    result. Where the database allows, in one round trip."""
+    if _batched() and len(statements) > 1:
+        cursor.execute(
+            "; ".join(sql for sql, _params in statements),
+            [value for _sql, params in statements for value in params],
+        )
+        for _more in statements[1:]:
+            cursor.nextset()
+        return
+    for sql, params in statements:
+        cursor.execute(sql, params)
+
+
 def ticket_locked(*, secret: str | None = None, ticket_id: int | None = None):
     """The ticket with this badge secret (or id), its row locked until the
-    transaction ends, with its event, order and ticket type; or None."""
+    transaction ends, with its event, order and ticket type; or None.
+
+    On PostgreSQL the lock is waited for at most PSDM_LOCK_TIMEOUT_MS (as
+    `places.lock_timeout_set()` does, in the same round trip)."""
     by, key = ("secret", secret) if secret is not None else ("id", ticket_id)
+    statements = [(_lookup_sql(by), [key])]
+    if connection.vendor == "postgresql":
+        timeout = f"{int(settings.PSDM_LOCK_TIMEOUT_MS)}ms"
+        statements.insert(0, ("SELECT set_config('lock_timeout', %s, true)", [timeout]))
     with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(by), [key])
+        _execute(cursor, statements)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -116,12 +147,6 @@ def _check_in_sql() -> str:
         f" {_column(t, 'checked_in_by_id')} = %s,"
         f" {_column(t, 'checked_in_door')} = %s WHERE {_column(t, 'id')} = %s"
     )
-
-
-def ticket_check_in(*, ticket_id: int, when, user_id: int | None, door: str) -> None:
-    at = connection.ops.adapt_datetimefield_value(when)
-    with connection.cursor() as cursor:
-        cursor.execute(_check_in_sql(), [at, user_id, door, ticket_id])
 
 
 _SCAN_FIELDS = (
@@ -146,14 +171,30 @@ def _scan_insert_sql() -> str:
     return f"INSERT INTO {_table(Scan)} ({columns}) VALUES ({marks})"  # noqa: S608
 
 
-def scan_insert(**values) -> None:
-    """Log one scan (the fields of _SCAN_FIELDS). A nonce this user sent
-    before raises IntegrityError, as Scan.objects.create() would."""
-    values["scanned_at"] = connection.ops.adapt_datetimefield_value(
-        values["scanned_at"]
-    )
+def scan_record(*, check_in: bool, **values) -> tuple[int, int]:
+    """Check the scan's ticket in (if `check_in`: at `scanned_at`, by
+    `user_id`, at `door`), log the scan (the fields of _SCAN_FIELDS) and
+    return the event's counts (checked in, expected) as they now stand; in
+    one round trip where the database allows. A nonce this user sent before
+    raises IntegrityError, as Scan.objects.create() would."""
+    at = connection.ops.adapt_datetimefield_value(values["scanned_at"])
+    values["scanned_at"] = at
+    statements = [
+        (_scan_insert_sql(), [values[name] for name in _SCAN_FIELDS]),
+        (_counts_sql(), [values["event_id"], Ticket.Status.CONFIRMED]),
+    ]
+    if check_in:
+        statements.insert(
+            0,
+            (
+                _check_in_sql(),
+                [at, values["user_id"], values["door"], values["ticket_id"]],
+            ),
+        )
     with connection.cursor() as cursor:
-        cursor.execute(_scan_insert_sql(), [values[name] for name in _SCAN_FIELDS])
+        _execute(cursor, statements)
+        expected, checked_in = cursor.fetchone()
+    return checked_in, expected
 
 
 @cache
