@@ -3,11 +3,20 @@ apps) use. Parse the request, call `tickets.services.checkin`, answer.
 
 The API
 -------
-Log in at ``/checkin/login/`` (a session cookie) as a user with the
-permission ``tickets.check_in`` (the "Door staff" group, or an organiser).
-CSRF protection is on: send the ``csrftoken`` cookie's value in an
-``X-CSRFToken`` header with every POST (the check-in page has it in
-``csrf_token``), and over HTTPS a ``Referer`` or ``Origin`` of this site.
+Every request speaks for a user with the permission ``tickets.check_in``
+(the "Door staff" group, or an organiser), in one of two ways:
+
+- a door device token (`tickets.services.door_devices`): ``Authorization:
+  Bearer psdmdoor.<id>.<secret>``. The organiser makes one for a scanner
+  app in admin ("Door devices"); the check-in page gets its own at each
+  sign-in and sends it with every call. No cookie and no CSRF token: a
+  browser never sends the header by itself. A token that is malformed,
+  unknown, revoked or expired is 401 ``"error": "bad_token"``. A device's
+  name is the ``door`` of its scans unless the request names one.
+- a session: log in at ``/checkin/login/`` (a session cookie). CSRF
+  protection is on: send the ``csrftoken`` cookie's value in an
+  ``X-CSRFToken`` header with every POST, and over HTTPS a ``Referer`` or
+  ``Origin`` of this site.
 
 ``POST /checkin/api/scan`` ``{"code": str, "nonce": str, "event": slug,
 "door": str}`` and ``POST /checkin/api/admit`` ``{"ticket": id, "nonce",
@@ -26,7 +35,8 @@ never counts twice. ``door`` (optional) names the device or entrance.
 
 Anything malformed (not a JSON object, wrong types, a missing nonce or an
 unknown event, a body over 4 KB) is 400 ``{"result": "invalid", "error":
-"bad_request", ...}``, not logged. Not logged in: 401; no permission: 403;
+"bad_request", ...}``, not logged. Not logged in (no token): 401
+``"not_logged_in"``; no permission: 403;
 a failed CSRF check: 403 with ``"error": "csrf"``; too many requests: 429;
 the database busy past its lock timeout, or out of reach: 503 ``"error":
 "busy"`` or ``"unavailable"`` (scan again, same nonce); the last two with
