@@ -121,6 +121,10 @@ class DoorDevice(models.Model):
         _("kind"), max_length=10, choices=Kind.choices, default=Kind.APP
     )
     secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # A check-in page's device: the account's session hash when it was made
+    # (as a session keeps it), so a new password ends it as it ends the
+    # sign-in. Empty for a scanner app's.
+    session_auth_hash = models.CharField(max_length=128, blank=True, editable=False)
     created_at = models.DateTimeField(_("made"), default=timezone.now)
     expires_at = models.DateTimeField(
         _("expires"),

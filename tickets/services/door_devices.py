@@ -11,7 +11,9 @@ digest, the expiry, the account's name and whether it may check people in)
 is remembered for CACHE_SECONDS. Revoking or changing a device, or saving
 its account, forgets it at once (in this process, and in all of them when
 the cache is shared); a permission taken away through a group works within
-CACHE_SECONDS, as it does for a signed-in session.
+CACHE_SECONDS, as it does for a signed-in session. A check-in page's
+device ends with its sign-in: signing out revokes it, it expires with the
+session, and a new password ends it as it ends the session.
 """
 
 import hashlib
@@ -73,11 +75,15 @@ def device_create(
     """Make a device acting as `user`; return it and its token (shown once)."""
     secret = secrets.token_urlsafe(32)
     device = DoorDevice.objects.create(
-        name=printable(name, SCAN_DOOR_MAX_LENGTH) or who(user),
+        name=printable(name, SCAN_DOOR_MAX_LENGTH)
+        or printable(who(user), SCAN_DOOR_MAX_LENGTH),
         user=user,
         kind=kind,
         expires_at=expires_at,
         secret_digest=_digest(secret),
+        session_auth_hash=(
+            user.get_session_auth_hash() if kind == DoorDevice.Kind.PAGE else ""
+        ),
     )
     return device, f"{TOKEN_PREFIX}.{device.pk}.{secret}"
 
@@ -173,6 +179,8 @@ def _load(device_id: int):
     if device is None:
         return _MISSING
     user = device.user
+    if device.session_auth_hash and not _same_password(device, user):
+        return _MISSING  # signed in before the password changed
     return {
         "id": device.pk,
         "name": device.name,
@@ -184,6 +192,13 @@ def _load(device_id: int):
         "last_name": user.last_name,
         "allowed": user.is_active and user.has_perm(PERMISSION),
     }
+
+
+def _same_password(device: DoorDevice, user) -> bool:
+    """As Django checks a session: the hash made from the account's password
+    now (or with an old secret key still accepted) matches the device's."""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(hmac.compare_digest(device.session_auth_hash, value) for value in hashes)
 
 
 def _forget(device_ids) -> None:
