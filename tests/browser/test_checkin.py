@@ -188,6 +188,10 @@ def test_camera_admits_a_badge_then_says_already_checked_in(
 
     assert Scan.objects.filter(ticket=ticket, result="admitted").count() == 1
     assert Scan.objects.filter(ticket=ticket, result="already_checked_in").exists()
+    # The page called the API with its sign-in's door device token.
+    devices = {scan.device for scan in Scan.objects.filter(ticket=ticket)}
+    assert len(devices) == 1 and None not in devices
+    assert devices.pop().kind == "page"
     timings = page.evaluate("window.checkinTimings")
     camera_scans = [scan for scan in timings["scans"] if scan["source"] == "camera"]
     assert timings["decoder"] in ("jsQR", "BarcodeDetector")
