@@ -190,6 +190,7 @@ URLS = {
     "admin/auth/user/<id>/password/": superuser_only(),
     "admin/otp_totp/totpdevice/<int:pk>/config/": superuser_only(),
     "admin/otp_totp/totpdevice/<int:pk>/qrcode/": superuser_only(),
+    "admin/tickets/doordevice/<int:object_id>/revoke/": organiser_only(),
     "admin/tickets/badgesheet/print/": organiser_only(),
     "admin/tickets/badgesheet/<int:sheet_id>/progress/": organiser_only(),
     "admin/tickets/badgesheet/<int:sheet_id>/status.json": organiser_only(),
@@ -249,6 +250,8 @@ ADMIN_MODELS = {
     "tickets.broadcast": ("organiser", SEND_ONLY),
     "tickets.waitlistentry": ("organiser", READ_ONLY),
     "tickets.code": ("organiser", FULL),
+    # Revoked, never deleted: the scan log keeps each scan's device.
+    "tickets.doordevice": ("organiser", {**FULL, "delete": 403}),
 }
 ADMIN_VIEWS = {
     "changelist": "",

@@ -31,6 +31,7 @@ from tickets.models import (
     new_secret,
 )
 from tickets.roles import DOOR_STAFF_GROUP, ORGANISER_GROUP
+from tickets.services import door_devices
 
 # Who asks. "attendee" is anonymous too: what they hold is their booking's
 # manage-my-booking link (and a session that remembers their booking).
@@ -114,6 +115,7 @@ def world_make(media_root) -> World:
         ticket=other_ticket,
         nonce="n1",
     )
+    door_devices.device_create(name="Main entrance, scanner 1", user=users["door"])
     speaker = Speaker.objects.create(event=event, name="Ada Speaker", slug="ada")
     start = event.starts_at
     session = Session.objects.create(

@@ -216,13 +216,18 @@ def _api(*methods: str):
                 )
 
         def guarded(request, *args, **kwargs):
+            authorization = request.headers.get("Authorization")
+            if authorization is None:
+                # As the middleware would have, before anything else.
+                refused = _csrf.process_view(request, None, (), {})
+                if refused is not None:
+                    return refused
             if request.method not in methods:
                 return _json(
                     {"error": "method_not_allowed", "message": _("Wrong method.")},
                     status=405,
                     Allow=", ".join(methods),
                 )
-            authorization = request.headers.get("Authorization")
             if authorization is not None:
                 door = door_devices.authenticate(_bearer(authorization))
                 if door is None:
@@ -239,9 +244,6 @@ def _api(*methods: str):
                 allowed, user = door.allowed, door.user
             else:
                 door = None
-                refused = _csrf.process_view(request, None, (), {})
-                if refused is not None:
-                    return refused
                 user = request.user
                 if not user.is_authenticated:
                     return _json(
