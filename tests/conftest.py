@@ -190,3 +190,18 @@ def send(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def organiser(django_user_model):
+    """The organiser: a superuser (no two-factor device set up)."""
+    return django_user_model.objects.create_superuser(
+        "organiser", "organiser@example.gov.uk", "pw"
+    )
+
+
+@pytest.fixture
+def organiser_client(client, organiser):
+    """The test client, signed in to admin as the organiser."""
+    client.force_login(organiser)
+    return client

@@ -145,7 +145,8 @@ def test_a_drop_at_any_query_of_a_scan_asks_the_door_to_scan_again(
     and that retry, same nonce, answers "admitted" with the place admitted
     and logged exactly once, whether or not the first try had committed."""
     from tests.conftest import book
-    from tests.tickets.test_checkin_api import SCAN, door_staff_group, post, scan_body
+    from tests.tickets.conftest import door_staff_group
+    from tests.tickets.test_checkin_api import SCAN, post, scan_body
 
     event = make_event(slug="door-drop", capacity=50)
     ticket_type = make_ticket_type(event)

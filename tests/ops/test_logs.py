@@ -12,8 +12,9 @@ from django.test import Client
 from psdm.ops.logs import ContextFilter, JsonFormatter, RedactFilter, redact
 from tests.conftest import book
 from tests.mailtools import NO_MAILBOX, SmtpSink
+from tests.tickets.conftest import door_staff_group
 from tests.tickets.flow import ATTENDEE, BUYER, fill_up_to_check, url
-from tests.tickets.test_checkin_api import door_staff_group, post, scan_body
+from tests.tickets.test_checkin_api import post, scan_body
 from tickets.models import Email, Order, Ticket, new_secret, new_ticket_secret
 from tickets.services import outbox
 

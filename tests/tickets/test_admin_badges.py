@@ -30,16 +30,6 @@ def download_url(sheet):
 
 
 @pytest.fixture
-def organiser_client(client, django_user_model):
-    client.force_login(
-        django_user_model.objects.create_superuser(
-            "organiser", "o@example.gov.uk", "pw"
-        )
-    )
-    return client
-
-
-@pytest.fixture
 def order(event, free_type):
     return book(event, free_type, count=3)
 

@@ -23,19 +23,6 @@ TOKEN = re.compile(r"psdmdoor\.[0-9]+\.[A-Za-z0-9_-]{43}")
 
 
 @pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser(
-        "organiser", "organiser@example.gov.uk", "pw"
-    )
-
-
-@pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
-@pytest.fixture
 def door_staff(django_user_model):
     user = django_user_model.objects.create_user("door", password="pw")
     user.groups.add(Group.objects.get(name=DOOR_STAFF_GROUP))

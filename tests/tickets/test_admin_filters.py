@@ -12,13 +12,6 @@ ORDERS = reverse("admin:tickets_order_changelist")
 TICKETS = reverse("admin:tickets_ticket_changelist")
 
 
-@pytest.fixture
-def organiser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("organiser", "o@x.uk", "pw")
-    client.force_login(user)
-    return client
-
-
 def place_order(event, ticket_type, **person):
     return order_create(
         event_id=event.pk,

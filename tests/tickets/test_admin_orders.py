@@ -25,19 +25,6 @@ REFUNDS = reverse("admin:tickets_refund_changelist")
 
 
 @pytest.fixture
-def organiser(django_user_model):
-    return django_user_model.objects.create_superuser(
-        "organiser", "organiser@example.gov.uk", "pw"
-    )
-
-
-@pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
-@pytest.fixture
 def invoice_event(event):
     event.invoice_payment_enabled = True
     event.save(update_fields=["invoice_payment_enabled"])

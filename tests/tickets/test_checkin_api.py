@@ -1,13 +1,11 @@
 """The door's JSON API and pages: the contract the check-in page and other
 scanner apps rely on, who may use them, and junk that must never be a 500."""
 
-import importlib
 import json
 from datetime import datetime, timedelta
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -15,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import book, make_event
-from tickets.demo import DOOR_STAFF_GROUP
+from tests.tickets.conftest import DOOR_PASSWORD, door_staff_group
 from tickets.models import Scan, Ticket
 from tickets.services import BookingBusy
 from tickets.views import checkin as checkin_views
@@ -47,31 +45,7 @@ ANSWER_KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    """No limits to speak of, except in the tests of them."""
-    settings.PSDM_CHECKIN_RATE_PER_SECOND = 100_000
-    settings.PSDM_CHECKIN_RATE_PER_MINUTE = 100_000
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def door_staff_group() -> Group:
-    """The group as the migration leaves it (tests that flush the database
-    remove the migration's rows, so it is made again here)."""
-    migration = importlib.import_module("tickets.migrations.0007_door_staff_check_in")
-    migration.door_staff_may_check_in(apps, None)
-    return Group.objects.get(name=DOOR_STAFF_GROUP)
-
-
-@pytest.fixture
-def door(django_user_model):
-    user = django_user_model.objects.create_user(
-        "door", password="psdm-door-test", first_name="Dana", last_name="Door"
-    )
-    user.groups.add(door_staff_group())
-    return user
+pytestmark = pytest.mark.usefixtures("checkin_unlimited")
 
 
 @pytest.fixture
@@ -466,7 +440,7 @@ def test_door_staff_may_check_in_but_not_use_admin(door_client, door, event, tic
     assert response["Location"].startswith("/admin/login/")
     assert door_client.get("/admin/tickets/ticket/").status_code == 302
     login = Client().post(
-        "/admin/login/", {"username": "door", "password": "psdm-door-test"}
+        "/admin/login/", {"username": "door", "password": DOOR_PASSWORD}
     )
     assert login.status_code == 200  # the form again: not a staff account
 
@@ -631,7 +605,7 @@ def test_sign_in_and_out_at_the_door(door, event):
     client = Client()
     assert client.get("/checkin/login/").status_code == 200
     response = client.post(
-        "/checkin/login/", {"username": "door", "password": "psdm-door-test"}
+        "/checkin/login/", {"username": "door", "password": DOOR_PASSWORD}
     )
     assert response.status_code == 302
     assert response["Location"] == "/checkin/"

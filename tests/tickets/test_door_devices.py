@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import book
+from tests.tickets.conftest import DOOR_PASSWORD, door_staff_group
 from tests.tickets.test_checkin_api import (
     ADMIT,
     SCAN,
     SEARCH,
     STATS,
     UNDO,
-    door_staff_group,
     post,
     scan_body,
 )
@@ -37,26 +37,9 @@ TOKEN = re.compile(r"psdmdoor\.([1-9][0-9]*)\.([A-Za-z0-9_-]{43})")
 PAGE_TOKEN = re.compile(r'data-device-token="([^"]*)"')
 LOGOUT = "/checkin/logout/"
 LOGIN = "/checkin/login/"
-PASSWORD = "psdm-door-test"  # noqa: S105 - a test account's
 
 
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    """No limits to speak of, and nothing remembered from another test."""
-    settings.PSDM_CHECKIN_RATE_PER_SECOND = 100_000
-    settings.PSDM_CHECKIN_RATE_PER_MINUTE = 100_000
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def door(django_user_model):
-    user = django_user_model.objects.create_user(
-        "door", password=PASSWORD, first_name="Dana", last_name="Door"
-    )
-    user.groups.add(door_staff_group())
-    return user
+pytestmark = pytest.mark.usefixtures("checkin_unlimited")
 
 
 @pytest.fixture
@@ -791,7 +774,7 @@ def page_token(response) -> str:
     return found[0]
 
 
-def sign_in(client: Client, username: str, password: str = PASSWORD) -> None:
+def sign_in(client: Client, username: str, password: str = DOOR_PASSWORD) -> None:
     response = client.post(LOGIN, {"username": username, "password": password})
     assert response.status_code == 302, response.content[:300]
 
@@ -799,7 +782,7 @@ def sign_in(client: Client, username: str, password: str = PASSWORD) -> None:
 @pytest.fixture
 def other_door(django_user_model):
     user = django_user_model.objects.create_user(
-        "door2", password=PASSWORD, first_name="Olu", last_name="Other"
+        "door2", password=DOOR_PASSWORD, first_name="Olu", last_name="Other"
     )
     user.groups.add(door_staff_group())
     return user

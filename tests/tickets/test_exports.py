@@ -63,13 +63,6 @@ def parse(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-@pytest.fixture
-def organiser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("organiser", "o@x.uk", "pw")
-    client.force_login(user)
-    return client
-
-
 def download(client, event, kind):
     return client.get(EXPORTS, {"event": event.pk, "list": kind})
 

@@ -114,13 +114,6 @@ def test_a_held_place_is_refused(event, free_type, paid_type):
 TICKETS = reverse("admin:tickets_ticket_changelist")
 
 
-@pytest.fixture
-def organiser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("organiser", "o@x.uk", "pw")
-    client.force_login(user)
-    return client
-
-
 def messages_of(response) -> str:
     return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
