@@ -1,18 +1,16 @@
 """The admin site: an organiser who has turned on two-factor authentication
 must give a code from their authenticator app to get in."""
 
-import logging
-
 from django.contrib import admin
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from psdm.ops.remembered import forget, remembered
+
 from .forms import AdminLoginForm
 
-log = logging.getLogger(__name__)
 ENROLLED_CACHE_SECONDS = 300
 
 
@@ -25,26 +23,17 @@ def _enrolled_key(user) -> str:
 def user_is_enrolled(user) -> bool:
     """Whether the user has a confirmed authenticator app; remembered in the
     cache (every admin page asks), forgotten whenever a device changes."""
-    key = _enrolled_key(user)
-    try:
-        enrolled = cache.get(key)
-    except Exception:  # noqa: BLE001 - without a cache, ask the database
-        return user_has_device(user)
-    if enrolled is None:
-        enrolled = user_has_device(user)
-        try:
-            cache.set(key, enrolled, ENROLLED_CACHE_SECONDS)
-        except Exception:  # noqa: BLE001, S110
-            pass
-    return enrolled
+    return remembered(
+        _enrolled_key(user),
+        ENROLLED_CACHE_SECONDS,
+        lambda: user_has_device(user),
+        what="two-factor",
+    )
 
 
 @receiver([post_save, post_delete], sender=TOTPDevice)
 def _forget_enrolment(sender, instance, **kwargs):
-    try:
-        cache.delete(_enrolled_key(instance.user))
-    except Exception:  # noqa: BLE001 - then it is forgotten in ENROLLED_CACHE_SECONDS
-        log.exception("two-factor: cache unavailable")
+    forget([_enrolled_key(instance.user)], what="two-factor")
 
 
 class AdminSite(admin.AdminSite):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from psdm.ops import remembered
 from tests.conftest import book
 from tests.tickets.conftest import DOOR_PASSWORD, door_staff_group
 from tests.tickets.test_checkin_api import (
@@ -387,7 +388,7 @@ def test_a_broken_cache_does_not_stop_the_door(door, device, monkeypatch, caplog
         raise ConnectionError("redis is down")
 
     for method in ("get", "set", "delete_many"):
-        monkeypatch.setattr(door_devices.cache, method, broken)
+        monkeypatch.setattr(remembered.cache, method, broken)
 
     identity = door_devices.authenticate(token)
     assert identity.device_id == device.pk
@@ -408,7 +409,7 @@ def test_a_cache_that_cannot_store_still_answers(device, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("redis is read only")
 
-    monkeypatch.setattr(door_devices.cache, "set", broken)
+    monkeypatch.setattr(remembered.cache, "set", broken)
     assert door_devices.authenticate(token).device_id == device.pk
     assert door_devices.authenticate(token).device_id == device.pk
 

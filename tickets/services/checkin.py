@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
@@ -25,6 +24,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from events.models import Event
+from psdm.ops.remembered import forget, remembered
 
 from ..models import Order, RevokedSecret, Scan, Ticket
 from ..models.checkins import SCAN_CODE_MAX_LENGTH, SCAN_DOOR_MAX_LENGTH
@@ -222,28 +222,17 @@ def door_event_id(slug: str) -> int | None:
     Remembered for EVENT_ID_CACHE_SECONDS: a door asks with every scan, and
     saving or deleting an event forgets its name at once (in this process,
     and in all of them when the cache is shared)."""
-    key, event_id = _door_event_key(slug), None
-    try:
-        event_id = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage must not stop the door
-        log.exception("check-in: cache unavailable")
-        key = None
-    if event_id is None or key is None:
-        event_id = Event.objects.filter(slug=slug).values_list("pk", flat=True).first()
-        if event_id is not None and key is not None:
-            try:
-                cache.set(key, event_id, EVENT_ID_CACHE_SECONDS)
-            except Exception:  # noqa: BLE001
-                log.exception("check-in: cache unavailable")
-    return event_id
+    return remembered(
+        _door_event_key(slug),
+        EVENT_ID_CACHE_SECONDS,
+        lambda: Event.objects.filter(slug=slug).values_list("pk", flat=True).first(),
+        what="check-in",
+    )
 
 
 def door_event_forget(sender, instance, **kwargs) -> None:
     """Receiver for Event post_save and post_delete: forget its slug."""
-    try:
-        cache.delete(_door_event_key(instance.slug))
-    except Exception:  # noqa: BLE001
-        log.exception("check-in: cache unavailable")
+    forget([_door_event_key(instance.slug)], what="check-in")
 
 
 def _door_event_key(slug: str) -> str:

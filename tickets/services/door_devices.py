@@ -18,16 +18,16 @@ session, and a new password ends it as it ends the session.
 
 import hashlib
 import hmac
-import logging
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from psdm.ops.remembered import forget, remembered
 
 from ..models import DoorDevice
 from ..models.checkins import SCAN_DOOR_MAX_LENGTH
@@ -39,7 +39,7 @@ CACHE_SECONDS = 30
 _TOKEN = re.compile(TOKEN_PREFIX + r"\.([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{43})")
 _MISSING = "missing"  # remembered too: a made-up id is not looked up each time
 
-log = logging.getLogger(__name__)
+_WHAT = "door devices"  # in the log, when the cache fails
 
 
 @dataclass(frozen=True)
@@ -101,18 +101,19 @@ def devices_revoke(*, device_ids) -> int:
 
 def token_device_id(token: str) -> int | None:
     """The device id a well-formed token names (not checked), or None."""
-    match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
-    return int(match[1]) if match else None
+    parts = _parts(token)
+    return parts[0] if parts else None
 
 
 def authenticate(token: str) -> DoorIdentity | None:
     """Who this token speaks for; None if it is malformed, unknown, wrong,
     revoked or expired."""
-    match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
-    if match is None:
+    parts = _parts(token)
+    if parts is None:
         return None
-    entry = _entry(int(match[1]))
-    if entry == _MISSING or not hmac.compare_digest(entry["digest"], _digest(match[2])):
+    device_id, secret = parts
+    entry = _entry(device_id)
+    if entry == _MISSING or not hmac.compare_digest(entry["digest"], _digest(secret)):
         return None
     expires = entry["expires"]
     if expires is not None and expires <= timezone.now().timestamp():
@@ -145,6 +146,12 @@ def user_devices_forget(sender, instance, update_fields=None, **kwargs) -> None:
 # --- inside ------------------------------------------------------------------
 
 
+def _parts(token) -> tuple[int, str] | None:
+    """(device id, secret) of a well-formed token, else None."""
+    match = _TOKEN.fullmatch(token) if isinstance(token, str) else None
+    return (int(match[1]), match[2]) if match else None
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -156,18 +163,9 @@ def _key(device_id: int) -> str:
 def _entry(device_id: int):
     """What checking this device's token needs, from the cache or the
     database; _MISSING for no such device, or a revoked one."""
-    try:
-        entry = cache.get(_key(device_id))
-    except Exception:  # noqa: BLE001 - a cache outage must not stop the door
-        log.exception("door devices: cache unavailable")
-        return _load(device_id)
-    if entry is None:
-        entry = _load(device_id)
-        try:
-            cache.set(_key(device_id), entry, CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            log.exception("door devices: cache unavailable")
-    return entry
+    return remembered(
+        _key(device_id), CACHE_SECONDS, lambda: _load(device_id), what=_WHAT
+    )
 
 
 def _load(device_id: int):
@@ -202,7 +200,4 @@ def _same_password(device: DoorDevice, user) -> bool:
 
 
 def _forget(device_ids) -> None:
-    try:
-        cache.delete_many([_key(device_id) for device_id in device_ids])
-    except Exception:  # noqa: BLE001
-        log.exception("door devices: cache unavailable")
+    forget([_key(device_id) for device_id in device_ids], what=_WHAT)

@@ -52,7 +52,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -64,6 +63,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from events.models import Event
+from psdm.ops.remembered import remembered
 from psdm.security.ratelimit import window_counts
 
 from ..models import DoorDevice
@@ -71,7 +71,7 @@ from ..services import BookingBusy, checkin, door_devices
 
 log = logging.getLogger(__name__)
 
-PERMISSION = "tickets.check_in"
+PERMISSION = door_devices.PERMISSION
 API_PREFIX = "/checkin/api/"
 MAX_BODY_BYTES = 4096
 MAX_CODE_LENGTH = 512  # far beyond any badge, short of abuse
@@ -301,24 +301,6 @@ def _bearer(authorization: str) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _remembered(key: str, seconds: int, compute):
-    """compute()'s answer, kept in the cache for `seconds` when it is truthy.
-    Without a working cache, compute() every time."""
-    try:
-        value = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage must not stop the door
-        log.exception("check-in: cache unavailable")
-        return compute()
-    if not value:
-        value = compute()
-        if value:
-            try:
-                cache.set(key, value, seconds)
-            except Exception:  # noqa: BLE001
-                log.exception("check-in: cache unavailable")
-    return value
-
-
 def permission_cache_key(user) -> str:
     # date_joined too: SQLite may give a new user a deleted user's id.
     return f"checkin-may:{user.pk}:{user.date_joined.timestamp()}"
@@ -328,10 +310,12 @@ def _may_check_in(user) -> bool:
     """user.has_perm(PERMISSION), remembered for a short while: a door device
     asks many times a second, and the permission rarely changes. Taking it
     away works within PERMISSION_CACHE_SECONDS (signing out, at once)."""
-    return _remembered(
+    return remembered(
         permission_cache_key(user),
         PERMISSION_CACHE_SECONDS,
         lambda: user.has_perm(PERMISSION),
+        keep=bool,
+        what="check-in",
     )
 
 
