@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import re
+import secrets
 
 import pytest
 from django.test import Client
@@ -83,6 +84,23 @@ def test_redact_masks_every_generated_secret():
         assert redact(f"x {new_ticket_secret()} {new_secret()} y") == (
             "x [secret] [secret] y"
         )
+
+
+@pytest.mark.parametrize("make", [new_secret, new_ticket_secret])
+def test_a_secret_that_looks_like_a_stripe_id_is_drawn_again(make, monkeypatch):
+    """Stripe's ids stay readable in the logs; a secret must not pass for
+    one (about one draw in 25,000 would)."""
+    draws = iter(["ch_JL43mR7uTLBYRfSbnamz-ZSd3cj1Z", "pi_3MmlLrLkdIwHu7ix0snN0B15"])
+    real = secrets.token_urlsafe
+
+    def token_urlsafe(nbytes):
+        return next(draws, None) or real(nbytes)
+
+    monkeypatch.setattr(secrets, "token_urlsafe", token_urlsafe)
+    secret = make()
+    assert not secret.startswith(("ch_", "pi_"))
+    assert redact(secret) == "[secret]"
+    assert next(draws, None) is None  # both look-alikes were thrown away
 
 
 def test_the_filter_masks_arguments_and_tracebacks():
