@@ -22,10 +22,12 @@ admin.site.site_title = "PSDM organiser"
 admin.site.index_title = "Events, tickets and sponsors"
 
 urlpatterns = [
+    # First: door devices call its API many times a second, and the
+    # includes without a prefix below are tried pattern by pattern.
+    path("checkin/", include("tickets.urls_checkin")),
     path("", include("events.urls")),
     path("", include("tickets.urls")),
     path("", include("sponsors.urls")),
-    path("checkin/", include("tickets.urls_checkin")),
     path("", include("psdm.ops.urls")),
     path(
         "accessibility/",

@@ -2,10 +2,12 @@
 connection: it is admitted once. Threads start together at a barrier."""
 
 import threading
+import time
 from collections import Counter
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from tests.conftest import book, make_event, make_ticket_type
 from tickets.models import Scan, Ticket
@@ -177,3 +179,57 @@ def test_a_scan_waits_for_a_locked_place_only_so_long(tickets, doors, settings):
     )
     assert again.result == "admitted"
     assert Scan.objects.count() == 1
+
+
+def test_a_scan_that_waited_for_another_doors_admission_names_that_door(tickets, doors):
+    """The scan's lookup joins who checked the place in; after waiting for
+    the lock PostgreSQL re-reads only the place's row, so the joined "nobody"
+    from before the wait must not be believed: the answer names the door
+    that let them in."""
+    event, places = tickets
+    ticket = places[0]
+    locked, release = threading.Event(), threading.Event()
+    when = timezone.now()
+
+    def admitter():
+        with transaction.atomic():
+            Ticket.objects.select_for_update().get(pk=ticket.pk)
+            Ticket.objects.filter(pk=ticket.pk).update(
+                checked_in_at=when, checked_in_by=doors[1], checked_in_door="North"
+            )
+            locked.set()
+            assert release.wait(timeout=30)
+
+    def scan_now():
+        assert locked.wait(timeout=30)
+        return checkin.scan(
+            event_id=event.pk,
+            code=ticket.secret,
+            nonce="waited",
+            user=doors[0],
+            door="Main",
+        )
+
+    def watch():
+        """Let the admission commit once the scan is waiting for its lock."""
+        try:
+            assert locked.wait(timeout=30)
+            for _ in range(300):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE"
+                        " wait_event_type = 'Lock' AND datname = current_database()"
+                    )
+                    if cursor.fetchone()[0]:
+                        return True
+                time.sleep(0.01)
+            return False
+        finally:
+            release.set()
+
+    _admitted, answer, waited = together([admitter, scan_now, watch])
+    assert waited, "the scan never waited for the admission's lock"
+    assert answer.result == "already_checked_in", answer
+    assert answer.checked_in_by == "door1"
+    assert answer.door == "North"
+    assert answer.checked_in_at == when

@@ -513,3 +513,21 @@ def test_a_scan_is_a_handful_of_queries(event, ticket, door):
     ticket.refresh_from_db()
     assert ticket.checked_in_at is not None
     assert Scan.objects.get(ticket=ticket).result == "admitted"
+
+
+def test_a_second_scan_names_who_let_them_in_from_the_lookup(
+    event, ticket, door, django_user_model
+):
+    """The "already checked in" answer names the door volunteer from the
+    lookup's join: no query for the user of its own."""
+    door.first_name, door.last_name = "Grace", "Hopper"
+    door.save()
+    scan(event, ticket.secret, door, door="North")
+    other = django_user_model.objects.create_user("door-two")
+    with CaptureQueriesContext(connection) as queries:
+        again = scan(event, ticket.secret, other)
+    assert again.result == "already_checked_in"
+    assert again.checked_in_by == "Grace Hopper"
+    assert "by Grace Hopper at North" in again.message
+    assert not [q for q in queries if q["sql"].startswith('SELECT "auth_user"')]
+    assert len([q for q in queries if "tickets_scan" in q["sql"]]) == 1

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from events.models import Event
@@ -42,6 +43,9 @@ _LOADED = (
     (Order, ("id", "reference", "status", "payment_method", "payment_status")),
     (TicketType, ("id", "name", "badge_role")),
 )
+# Who checked the ticket in, LEFT JOINed for the "already checked in"
+# answer; the names `checkin.who()` reads.
+_CHECKED_IN_BY = ("id", "username", "first_name", "last_name")
 _DATETIMES = {"checked_in_at"}
 _BOOLEANS = {"entry_requires_payment"}
 
@@ -55,16 +59,25 @@ def _column(model, attname: str) -> str:
     return connection.ops.quote_name(field.column)
 
 
+def _user_fields() -> tuple[str, ...]:
+    User = get_user_model()
+    names = (*_CHECKED_IN_BY[:1], User.USERNAME_FIELD, *_CHECKED_IN_BY[2:])
+    return tuple(dict.fromkeys(names))
+
+
 @cache
 def _lookup_sql(by: str) -> str:
-    """SELECT the ticket found by `by` (secret or id) with its event, order
-    and ticket type; its own row locked where the database can."""
+    """SELECT the ticket found by `by` (secret or id) with its event, order,
+    ticket type and the user who checked it in (if any); its own row locked
+    where the database can."""
+    User = get_user_model()
     aliases = ("t", "e", "o", "tt")
-    columns = ", ".join(
+    selected = [
         f"{alias}.{_column(model, name)}"
         for alias, (model, names) in zip(aliases, _LOADED, strict=True)
         for name in names
-    )
+    ]
+    selected += [f"u.{_column(User, name)}" for name in _user_fields()]
     joins = "".join(
         f" JOIN {_table(model)} {alias}"
         f" ON {alias}.{_column(model, 'id')} = t.{_column(Ticket, key)}"
@@ -74,9 +87,13 @@ def _lookup_sql(by: str) -> str:
             (TicketType, "tt", "ticket_type_id"),
         )
     )
+    joins += (
+        f" LEFT JOIN {_table(User)} u"
+        f" ON u.{_column(User, 'id')} = t.{_column(Ticket, 'checked_in_by_id')}"
+    )
     lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
     where = f" WHERE t.{_column(Ticket, by)} = %s{lock}"
-    return f"SELECT {columns} FROM {_table(Ticket)} t{joins}{where}"  # noqa: S608
+    return f"SELECT {', '.join(selected)} FROM {_table(Ticket)} t{joins}{where}"  # noqa: S608
 
 
 def _value(name: str, value):
@@ -136,6 +153,15 @@ def ticket_locked(*, secret: str | None = None, ticket_id: int | None = None):
         start += len(names)
     ticket, event, order, ticket_type = instances
     ticket.event, ticket.order, ticket.ticket_type = event, order, ticket_type
+    user_id = row[start]
+    # After waiting for another door's lock PostgreSQL re-reads the ticket's
+    # row but not the joined user's: a user who doesn't match the fresh row
+    # is left for the ORM to load when asked.
+    if user_id is not None and user_id == ticket.checked_in_by_id:
+        names = _user_fields()
+        ticket.checked_in_by = get_user_model().from_db(
+            connection.alias, names, row[start:]
+        )
     return ticket
 
 
