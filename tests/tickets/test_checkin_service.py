@@ -515,6 +515,29 @@ def test_a_scan_is_a_handful_of_queries(event, ticket, door):
     assert Scan.objects.get(ticket=ticket).result == "admitted"
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's HOT")
+def test_an_admission_updates_the_place_without_touching_an_index(event, ticket, door):
+    """Guard the door's hot path on PostgreSQL: checking a place in changes
+    no indexed column, so the row is updated in place (HOT) and none of the
+    table's indexes is written. An index on checked_in_at or checked_in_by
+    would make every admission write them all."""
+
+    def updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+                " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                [Ticket._meta.db_table] * 2,
+            )
+            return cursor.fetchone()
+
+    before = updates()
+    assert scan(event, ticket.secret, door).result == "admitted"
+    updated, hot = (now - then for now, then in zip(updates(), before, strict=True))
+    assert (updated, hot) == (1, 1)
+
+
 def test_a_second_scan_names_who_let_them_in_from_the_lookup(
     event, ticket, door, django_user_model
 ):
