@@ -200,15 +200,11 @@ def test_a_scan_that_waited_for_another_doors_admission_names_that_door(tickets,
             locked.set()
             assert release.wait(timeout=30)
 
+    scan = scan_job(event, ticket.secret, doors[0], "waited", "Main")
+
     def scan_now():
         assert locked.wait(timeout=30)
-        return checkin.scan(
-            event_id=event.pk,
-            code=ticket.secret,
-            nonce="waited",
-            user=doors[0],
-            door="Main",
-        )
+        return scan()
 
     def watch():
         """Let the admission commit once the scan is waiting for its lock."""

@@ -43,9 +43,6 @@ _LOADED = (
     (Order, ("id", "reference", "status", "payment_method", "payment_status")),
     (TicketType, ("id", "name", "badge_role")),
 )
-# Who checked the ticket in, LEFT JOINed for the "already checked in"
-# answer; the names `checkin.who()` reads.
-_CHECKED_IN_BY = ("id", "username", "first_name", "last_name")
 _DATETIMES = {"checked_in_at"}
 _BOOLEANS = {"entry_requires_payment"}
 
@@ -59,10 +56,12 @@ def _column(model, attname: str) -> str:
     return connection.ops.quote_name(field.column)
 
 
+@cache
 def _user_fields() -> tuple[str, ...]:
-    User = get_user_model()
-    names = (*_CHECKED_IN_BY[:1], User.USERNAME_FIELD, *_CHECKED_IN_BY[2:])
-    return tuple(dict.fromkeys(names))
+    """What the lookup loads of the user who checked the ticket in (LEFT
+    JOINed): the names `checkin.who()` reads."""
+    username = get_user_model().USERNAME_FIELD
+    return tuple(dict.fromkeys(("id", username, "first_name", "last_name")))
 
 
 @cache
@@ -158,9 +157,8 @@ def ticket_locked(*, secret: str | None = None, ticket_id: int | None = None):
     # row but not the joined user's: a user who doesn't match the fresh row
     # is left for the ORM to load when asked.
     if user_id is not None and user_id == ticket.checked_in_by_id:
-        names = _user_fields()
         ticket.checked_in_by = get_user_model().from_db(
-            connection.alias, names, row[start:]
+            connection.alias, _user_fields(), row[start:]
         )
     return ticket
 
