@@ -4,12 +4,13 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 
     .venv/bin/python bench/rush.py [--clients 1000] [--capacity 250]
         [--workers 3] [--threads 1] [--timeout 30] [--database-url URL]
-        [--production]
+        [--production] [--probe-bookings 12] [--floor-requests 2000]
 
 1. Creates the database if missing (default ``psdm_bench``, a benchmark
    database: each run deletes all its sessions), migrates it and resets the
    event ``rush``: published, in 30 days, ``--capacity`` places and one free
-   ticket type "Public sector" (10 per order at most, no quota).
+   ticket type "Public sector" (10 per order at most, no quota); and the
+   event ``rush-probe``, the same with room for every probe booking.
 2. Serves ``psdm.wsgi`` with gunicorn on a free port of 127.0.0.1, DEBUG off,
    and always stops it (also on Ctrl-C). ``--threads 1`` means sync workers,
    more means gthread; more options can go in ``GUNICORN_CMD_ARGS``. 3 sync
@@ -17,43 +18,102 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
    4x4 and 3x8: all CPU-bound and within run-to-run noise). gthread closes
    kept-alive connections after 2 s, which under this overload resets queued
    requests (ClientOSError) unless ``GUNICORN_CMD_ARGS=--keep-alive=75``.
-3. Starts ``--clients`` clients at once. Each has its own cookie jar, like a
-   browser, and tries once to book one place: choose places, your details,
-   attendee 1, check your answers, confirm, and the confirmation page, which
-   must show the reference. POSTs send the form's CSRF token and Origin and
-   Referer as a browser does (over http Django checks the token, and Origin
-   when sent). A 409 saying "sold out", or a booking page with no form as
-   the event is sold out, is a clean sold-out answer; so is the 409 "places
-   have gone" page that any later step shows once the pool cannot take the
-   places chosen. Anything else (5xx, other status, timeout, connection
-   error) counts once in ``errors`` and
-   ends that client.
-4. Counts the event's confirmed tickets and reads its places_taken counter.
-5. Prints ONE JSON line on stdout (progress on stderr). ``elapsed_s``: first
-   request to last response; ``bookings_per_s``: confirmed / elapsed_s;
-   percentiles over every request; ``confirmed``: tickets in the database
-   (``confirmed_http``: clients who saw their confirmation);
-   ``oversold``: max(confirmed - capacity, 0); ``server_cpu_s``: gunicorn's
-   CPU, start-up included; ``host_busy_before_pct``: other load on the
-   machine just before the run (compare runs only when it is near 0).
+   Beside it, the same gunicorn command (same workers, same environment)
+   serves the floor, ``bench/floor_app.py``: a bare WSGI app answering one
+   byte string.
+3. The floor: ``--floor-requests`` sequential requests to the bare app
+   (after 100 unmeasured), reading the CPU of its gunicorn (master and
+   workers) before and after. Measured twice, before the probe and after
+   the rush, as the host's speed drifts; ``floor_cpu_ms`` is their mean.
+4. The probe: ``--probe-bookings`` sequential rounds on ``rush-probe``, each
+   the event page, ``availability.json``, ``/health/web/`` and one whole
+   booking, reading the site's gunicorn CPU before and after every request
+   (from ``/proc/<pid>/task/*/schedstat``, in nanoseconds, 10 ms after the
+   answer so a worker has finished). The first max(2, workers) rounds warm
+   the workers and are not counted. ``page_cpu_ms`` is the median per page:
+   "choose GET", "choose POST", "details GET", "details POST", "attendee
+   GET/POST" (old flow), "check GET", "check POST", "confirmation GET",
+   "event page", "availability.json", "/health/web/".
+5. The rush: starts ``--clients`` clients at once. Each has its own cookie
+   jar, like a browser, and tries once to book one place: GET and POST the
+   choose page (``qty_<id>=1``), then follows the site's redirects through
+   the steps under ``/events/rush/book/`` (your details, attendee N, check
+   your answers...), posting on each the form the page shows (its visible
+   fields filled as a person would, hidden fields and default choices as
+   they are, so "I'm booking for myself" stays as the site sets it) until
+   the redirect to ``/bookings/<reference>/``, whose page must show the
+   reference. This works with the flow where your-details asks for the
+   buyer and attendee/1/ for the attendee, and with the one where a
+   one-place booking has the attendee's details on your-details. POSTs send
+   the form's CSRF token and Origin and Referer as a browser does (over http
+   Django checks the token, and Origin when sent). A 409 saying "sold out",
+   a booking page with no form as the event is sold out, or a 200/409 at the
+   choose POST saying "sold out", "not enough places left" or "only N places
+   left" is a clean sold-out answer; so is the 409 "places have gone" page
+   that any later step shows once the pool cannot take the places chosen.
+   Anything else (5xx, other status, a form sent back with errors, timeout,
+   connection error) counts once in ``errors`` and ends that client.
+6. Counts the event's confirmed tickets and reads its places_taken counter.
+7. Prints ONE JSON line on stdout (progress on stderr). ``elapsed_s``: first
+   request to last response of the rush; ``bookings_per_s``: confirmed /
+   elapsed_s; percentiles over every request of the rush; ``confirmed``:
+   tickets in the database (``confirmed_http``: clients who saw their
+   confirmation); ``oversold``: max(confirmed - capacity, 0);
+   ``server_cpu_s``: the site's gunicorn CPU from its start to the end of
+   the rush (start-up and probe included); ``host_busy_before_pct``: other
+   load on the machine just before the rush (compare runs only when it is
+   near 0). And:
+
+   - ``requests_by_page``: the rush's requests by page label;
+     ``requests_per_booking``: all requests of the rush / confirmed;
+     ``requests_per_loser``: requests of the clients who did not book /
+     their number (``losers``);
+   - ``server_cpu_rush_s``: the site's gunicorn CPU (utime + stime of the
+     master, its reaped children and the workers, from ``/proc/<pid>/stat``)
+     from just before the first client to just after the last answer;
+     ``server_cpu_ms_per_request`` and ``server_cpu_ms_per_booking``: that
+     over the rush's requests, and over confirmed;
+   - ``floor_cpu_ms`` (``floor_cpu_ms_before``, ``floor_cpu_ms_after``),
+     ``page_cpu_ms`` and ``probe_requests_per_booking`` (see 3 and 4);
+     ``flow_cpu_ms_per_request``: a probe booking's CPU over its requests
+     (median of the probe bookings);
+   - ratios to the floor: ``page_cpu_vs_floor`` (flow_cpu_ms_per_request /
+     floor), ``booking_cpu_vs_floor`` (server_cpu_ms_per_booking / floor),
+     ``rush_request_cpu_vs_floor``, ``event_page_vs_floor``,
+     ``availability_json_vs_floor`` and ``health_vs_floor``;
+   - ``time_to_know_p50_ms``/``_p99_ms``: from a client's first request to
+     the answer of its step-1 POST (places held, or sold out; a choose page
+     already sold out is the answer; with a flow that holds nothing at step
+     1, a client told "sold out" at a later step knew only then), over the
+     clients who got an answer; ``flow_p50_ms``/``_p99_ms``: first request
+     to the confirmation page, over the clients who booked;
+   - ``targets``: each target of issue 16 as a boolean, and ``all``:
+     requests_per_booking <= 14, page_cpu_vs_floor <= 20,
+     booking_cpu_vs_floor <= 300, availability.json and /health/web/ <= 5x
+     the floor, min(capacity, clients) confirmed, 0 oversold, 0 errors.
+     They do not change the exit code.
 
 Exits 0 if min(capacity, clients) places were confirmed, none oversold, the
-counter matches the tickets and there were no errors; else 1.
+counter matches the tickets and there were no errors in the rush; else 1
+(2 if gunicorn did not start, 130 on Ctrl-C). Errors in the probe are
+logged and counted in ``probe_errors``.
 """
 
 import argparse
 import asyncio
+import html
 import json
 import os
 import re
 import resource
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,14 +126,57 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SLUG = "rush"
+PROBE_SLUG = "rush-probe"
 BOOK = f"/events/{SLUG}/book/"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 QTY_RE = re.compile(r'name="(qty_\d+)"')
 REF_RE = re.compile(r"/bookings/([A-Z0-9-]+)/")
 SOLD_OUT_RE = re.compile(
-    r'sold out|data-remaining="0"|not enough places left', re.IGNORECASE
+    r'sold out|data-remaining="0"|not enough places left|only \d+ places? left',
+    re.IGNORECASE,
 )
 LOCK_KEY = 0x5255534821  # advisory lock: one rush at a time per database
+MAX_STEPS = 8  # form pages between the choose page and the confirmation
+
+# Forms, read with regular expressions (an HTML parser would cost the
+# clients, who share the machine with the server, several times more CPU).
+FORM_RE = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+FIELD_RE = re.compile(
+    r"<input\b([^>]*)>"
+    r"|<select\b([^>]*)>(.*?)</select>"
+    r"|<textarea\b([^>]*)>(.*?)</textarea>"
+    r"|<button\b([^>]*)>(.*?)</button>",
+    re.S | re.I,
+)
+OPTION_RE = re.compile(r"<option\b([^>]*)>", re.I)
+ATTR_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+TAG_RE = re.compile(r"<[^>]+>")
+NOT_SUBMIT_RE = re.compile(r"cancel|release|change|back|remove", re.I)
+ERROR_SUMMARY_RE = re.compile(
+    r'class="govuk-error-summary\b.*?<ul[^>]*>(.*?)</ul>', re.S | re.I
+)
+
+# Flow pages, for the counts and the CPU by page.
+PAGE_LABELS = (
+    ("choose", re.compile(r"/events/[^/]+/book/")),
+    ("details", re.compile(r"/events/[^/]+/book/your-details/")),
+    ("attendee", re.compile(r"/events/[^/]+/book/attendee/\d+/")),
+    ("check", re.compile(r"/events/[^/]+/book/check/")),
+    ("confirmation", re.compile(r"/bookings/[^/]+/")),
+    ("event page", re.compile(r"/events/[^/]+/")),
+    ("availability.json", re.compile(r"/events/[^/]+/availability\.json")),
+    ("/health/web/", re.compile(r"/health/web/")),
+)
+NOT_FLOW = ("event page", "availability.json", "/health/web/")
+
+
+def page_label(method: str, path: str) -> str:
+    path = path.split("?")[0]
+    for name, pattern in PAGE_LABELS:
+        if pattern.fullmatch(path):
+            return name if name in NOT_FLOW else f"{name} {method}"
+    step = re.fullmatch(r"/events/[^/]+/book/([^/]+)/.*", path)
+    return f"{step.group(1) if step else path} {method}"
 
 
 def log(*args) -> None:
@@ -88,6 +191,18 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help=">1 uses gthread")
     p.add_argument("--timeout", type=float, default=30.0, help="per request, s")
     p.add_argument("--max-run", type=float, default=300.0, help="whole run, s")
+    p.add_argument(
+        "--probe-bookings",
+        type=int,
+        default=12,
+        help="sequential rounds measuring each page's CPU (0: none)",
+    )
+    p.add_argument(
+        "--floor-requests",
+        type=int,
+        default=2000,
+        help="sequential requests to the bare WSGI app, twice (0: none)",
+    )
     p.add_argument(
         "--broker",
         default="memory://",
@@ -113,7 +228,7 @@ def add_production_option(p: argparse.ArgumentParser) -> None:
 def production_env(args) -> dict:
     """What gunicorn needs to run psdm.settings.production here: its
     required settings, no redirect to HTTPS (there is no TLS on 127.0.0.1),
-    and the static files collected as in a deployment."""
+    and the static files collected as in a deployment (once a run)."""
     # Every client comes from 127.0.0.1: the per-address rate limits would
     # turn nearly all of them away, with either settings.
     unlimited = {"PSDM_RATE_LIMITS_ENABLED": "false"}
@@ -128,13 +243,15 @@ def production_env(args) -> dict:
         DJANGO_SECURE_SSL_REDIRECT="false",
         PSDM_VAR_DIR=str(ROOT / "var" / "bench-production"),
     )
-    log("collecting static files for production settings")
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-    )
+    if not getattr(args, "static_collected", False):
+        log("collecting static files for production settings")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+        )
+        args.static_collected = True
     return env
 
 
@@ -166,12 +283,15 @@ def prepare_database(
     return conn
 
 
-def reset_event(url: str, capacity: int):
+def reset_event(url: str, capacity: int, probe_capacity: int = 0):
+    """Reset the event `rush` with `capacity` places (returned) and, if
+    `probe_capacity`, the event `rush-probe` with that many."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "psdm.settings.base"
     os.environ["DATABASE_URL"] = url
     import django
 
     django.setup()
+    from django.apps import apps
     from django.contrib.sessions.models import Session
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -181,30 +301,42 @@ def reset_event(url: str, capacity: int):
     from tickets.models import Order, Ticket, TicketType
 
     call_command("migrate", interactive=False, verbosity=0)
+    slugs = [SLUG, PROBE_SLUG]
     with transaction.atomic():
-        Ticket.objects.filter(event__slug=SLUG).delete()
-        Order.objects.filter(event__slug=SLUG).delete()
-        TicketType.objects.filter(event__slug=SLUG).delete()
-        Event.objects.filter(slug=SLUG).delete()
+        try:  # places held at step 1 (issue 16), first: they point at orders
+            Reservation = apps.get_model("tickets", "Reservation")
+        except LookupError:
+            pass
+        else:
+            Reservation.objects.filter(event__slug__in=slugs).delete()
+        Ticket.objects.filter(event__slug__in=slugs).delete()
+        Order.objects.filter(event__slug__in=slugs).delete()
+        TicketType.objects.filter(event__slug__in=slugs).delete()
+        Event.objects.filter(slug__in=slugs).delete()
         Session.objects.all().delete()
         start = timezone.now() + timedelta(days=30)
-        event = Event.objects.create(
-            name="Rush conference",
-            slug=SLUG,
-            summary="The day everybody wants a place at.",
-            starts_at=start,
-            ends_at=start + timedelta(hours=8),
-            venue_name="Bench venue",
-            venue_address="1 High Street\nBirmingham",
-            capacity=capacity,
-            is_published=True,
-        )
-        TicketType.objects.create(
-            event=event, name="Public sector", price_pence=0, max_per_order=10
-        )
+        events = []
+        for slug, places in ((SLUG, capacity), (PROBE_SLUG, probe_capacity)):
+            if not places:
+                continue
+            event = Event.objects.create(
+                name="Rush conference" if slug == SLUG else "Rush probe",
+                slug=slug,
+                summary="The day everybody wants a place at.",
+                starts_at=start,
+                ends_at=start + timedelta(hours=8),
+                venue_name="Bench venue",
+                venue_address="1 High Street\nBirmingham",
+                capacity=places,
+                is_published=True,
+            )
+            TicketType.objects.create(
+                event=event, name="Public sector", price_pence=0, max_per_order=10
+            )
+            events.append(event)
     with connection.cursor() as cursor:  # autocommit: no dead rows carried over
         cursor.execute("VACUUM ANALYZE")
-    return event
+    return events[0]
 
 
 def count_places(event) -> dict:
@@ -226,11 +358,17 @@ def count_places(event) -> dict:
 
 
 def start_gunicorn(
-    args, port: int, logfile, extra_env: dict | None = None, extra_args=()
+    args,
+    port: int,
+    logfile,
+    extra_env: dict | None = None,
+    extra_args=(),
+    app: str = "psdm.wsgi",
 ) -> subprocess.Popen:
-    """Serve psdm.wsgi on 127.0.0.1:`port` as args say (workers, threads,
-    timeout, --production), DEBUG off; bench/scan.py adds its own env and
-    gunicorn options."""
+    """Serve `app` (psdm.wsgi) on 127.0.0.1:`port` as args say (workers,
+    threads, timeout, --production), DEBUG off; bench/scan.py adds its own
+    env and gunicorn options; the floor is the same command with another
+    app."""
     env = dict(
         os.environ,
         DATABASE_URL=args.database_url,
@@ -246,7 +384,7 @@ def start_gunicorn(
     env.update(production_env(args))
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "psdm.wsgi",
+        app,
         f"--bind=127.0.0.1:{port}",
         f"--workers={args.workers}",
         f"--worker-class={'gthread' if args.threads > 1 else 'sync'}",
@@ -256,7 +394,7 @@ def start_gunicorn(
         *extra_args,
         "--no-control-socket",
     ]
-    log("starting gunicorn", " ".join(cmd[2:]))
+    log("starting gunicorn", " ".join(cmd[1:]))
     return subprocess.Popen(  # own process group: Ctrl-C is ours to handle
         cmd, cwd=ROOT, env=env, stdout=logfile, stderr=logfile, start_new_session=True
     )
@@ -286,6 +424,71 @@ async def wait_until_up(base: str, proc: subprocess.Popen, limit=30.0) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+class ServerCPU:
+    """CPU used by a gunicorn: its master (with the workers it has reaped)
+    and its live workers, read from /proc (Linux only)."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, master: int):
+        self.master = master
+        self.workers: list[int] = []
+
+    @staticmethod
+    def _stat(pid: int) -> list[str]:
+        """Fields of /proc/<pid>/stat from the state on (field 3)."""
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+
+    def find_workers(self) -> list[int]:
+        """The master's children (no /proc/<pid>/task/<tid>/children here:
+        scan every process's parent)."""
+        found = []
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    if int(self._stat(int(entry.name))[1]) == self.master:
+                        found.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    pass
+        self.workers = found
+        return found
+
+    def stat_s(self) -> float:
+        """utime + stime of the master, of the children it reaped and of the
+        live workers (kernel ticks: for totals over many requests)."""
+        ticks = 0
+        fields = self._stat(self.master)
+        ticks += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+        for pid in self.find_workers():
+            try:
+                ticks += sum(int(v) for v in self._stat(pid)[11:13])
+            except OSError:  # a worker just exited: its time is in cutime
+                pass
+        return ticks / self.TICK
+
+    def precise_s(self) -> float:
+        """The same in nanoseconds, from every thread's schedstat (for one
+        request at a time); falls back to stat_s() where schedstat is
+        missing."""
+        if not self.workers:
+            self.find_workers()
+        for _ in range(3):
+            try:
+                total = sum(int(v) for v in self._stat(self.master)[13:15])
+                total /= self.TICK  # reaped workers
+                for pid in (self.master, *self.workers):
+                    for task in os.scandir(f"/proc/{pid}/task"):
+                        with open(f"{task.path}/schedstat") as f:
+                            total += int(f.read().split()[0]) / 1e9
+                return total
+            except (FileNotFoundError, ProcessLookupError):
+                self.find_workers()  # a worker came or went
+            except (OSError, ValueError, IndexError):
+                break
+        return self.stat_s()
+
+
 # --- 3. the clients ------------------------------------------------------
 
 
@@ -297,22 +500,157 @@ class SoldOut(Exception):
     """The site said, cleanly, that the places have gone."""
 
 
+class Visit:
+    """One client's requests and when it learnt what it wanted to know."""
+
+    __slots__ = ("requests", "first", "last", "know", "done", "outcome")
+
+    def __init__(self):
+        self.requests = 0
+        self.first = self.last = self.know = self.done = None
+        self.outcome = "error"
+
+
+def attributes(text: str) -> dict:
+    return {
+        m.group(1).lower(): html.unescape(
+            next((g for g in m.groups()[1:] if g is not None), "")
+        )
+        for m in ATTR_RE.finditer(text)
+    }
+
+
+def attendee_answers(n: int) -> dict:
+    """What person `n` types into the booking forms, by field name."""
+    return {
+        "buyer_name": f"Buyer {n}",
+        "buyer_email": f"b{n}@example.gov.uk",
+        "first_name": f"Ada{n}",
+        "last_name": "Lovelace",
+        "email": f"ada{n}@example.gov.uk",
+        "organisation": "Office of the Public Guardian",
+        "job_title": "Service designer",
+        "sector": "central_government",
+        "access_needs": "",
+        "dietary_needs": "",
+    }
+
+
+def read_form(body: str, path: str, base: str, answers: dict):
+    """The form a person would send on this page, as (action, data), or None.
+
+    The page's POST form that posts back to the page (or the first POST form
+    that is not a cancel/release button), with the fields it has: known
+    answers typed in, hidden fields and checked boxes as they are, selects on
+    the known answer if offered else their selected (or first) option (the
+    same for radios, left as they are without a known answer), and
+    the main submit button's name if it has one.
+    """
+    forms = []
+    for m in FORM_RE.finditer(body):
+        attrs = attributes(m.group(1))
+        if attrs.get("method", "get").lower() != "post":
+            continue
+        action = attrs.get("action", "")
+        if action.startswith(base):
+            action = action[len(base) :]
+        action = action or path
+        forms.append((action, m.group(2)))
+    if not forms:
+        return None
+    own = [f for f in forms if f[0] == path]
+    others = [f for f in forms if not NOT_SUBMIT_RE.search(f[0])]
+    action, inner = (own or others or forms)[0]
+    data, button, radios = {}, None, {}
+    for m in FIELD_RE.finditer(inner):
+        if m.group(1) is not None:  # <input>
+            a = attributes(m.group(1))
+            name, kind = a.get("name"), a.get("type", "text").lower()
+            if not name or "disabled" in a:
+                continue
+            if kind in ("submit", "image"):
+                if button is None and not NOT_SUBMIT_RE.search(
+                    f"{name} {a.get('value', '')}"
+                ):
+                    button = (name, a.get("value", ""))
+            elif kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    data[name] = a.get("value", "on")
+                if kind == "radio":
+                    radios.setdefault(name, set()).add(a.get("value", "on"))
+            elif kind in ("hidden",):
+                data[name] = a.get("value", "")
+            elif kind not in ("button", "reset", "file"):
+                data[name] = answers.get(name, a.get("value", ""))
+        elif m.group(2) is not None:  # <select>
+            a = attributes(m.group(2))
+            name = a.get("name")
+            if not name or "disabled" in a:
+                continue
+            options = [attributes(o.group(1)) for o in OPTION_RE.finditer(m.group(3))]
+            values = [o.get("value", "") for o in options]
+            chosen = [o.get("value", "") for o in options if "selected" in o]
+            if answers.get(name) in values:
+                data[name] = answers[name]
+            elif chosen or values:
+                data[name] = (chosen or values)[0]
+        elif m.group(4) is not None:  # <textarea>
+            a = attributes(m.group(4))
+            if a.get("name") and "disabled" not in a:
+                default = html.unescape(m.group(5)).lstrip("\n")
+                data[a["name"]] = answers.get(a["name"], default)
+        else:  # <button>
+            a = attributes(m.group(6))
+            name, kind = a.get("name"), a.get("type", "submit").lower()
+            label = f"{name} {a.get('value', '')} {TAG_RE.sub('', m.group(7))}"
+            if name and kind == "submit" and button is None:
+                if not NOT_SUBMIT_RE.search(label):
+                    button = (name, a.get("value", ""))
+    for name, values in radios.items():  # a known answer is picked
+        if answers.get(name) in values:
+            data[name] = answers[name]
+    if button:
+        data[button[0]] = button[1]
+    return action, data
+
+
+def form_errors(body: str) -> str:
+    found = ERROR_SUMMARY_RE.search(body)
+    if not found:
+        return "no error summary"
+    return " ".join(TAG_RE.sub(" ", found.group(1)).split())[:120]
+
+
 class Rush:
-    def __init__(self, base: str, timeout: float):
+    def __init__(self, base: str, timeout: float, slug: str = SLUG, meter=None):
         self.base = base
+        self.book_path = f"/events/{slug}/book/"
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.latencies: list[float] = []
         self.first = self.last = None
         self.outcomes: Counter = Counter()
         self.errors: Counter = Counter()
+        self.by_page: Counter = Counter()
+        self.visits: list[Visit] = []
+        # The probe: meter() reads the server's CPU (s) before and after each
+        # request; cpu_ms[label] gets the difference.
+        self.meter = meter
+        self.cpu_ms: defaultdict = defaultdict(list)
 
-    async def request(self, http, method, path, data=None):
-        """Send one request; return (status, Location, body)."""
+    async def request(self, http, method, path, data=None, visit=None, page=None):
+        """Send one request; return (status, Location, body). A POST says it
+        comes from `page` (default: the same path)."""
         headers = {}
-        if method == "POST":  # the form was on this same page
-            headers = {"Origin": self.base, "Referer": self.base + path}
+        if method == "POST":  # the form was on this page
+            headers = {"Origin": self.base, "Referer": self.base + (page or path)}
+        label = page_label(method, path)
+        self.by_page[label] += 1
+        cpu0 = self.meter() if self.meter else 0.0
         t0 = time.perf_counter()
         self.first = min(self.first or t0, t0)
+        if visit is not None:
+            visit.requests += 1
+            visit.first = visit.first or t0
         try:
             async with http.request(
                 method,
@@ -332,76 +670,88 @@ class Rush:
             t1 = time.perf_counter()
             self.latencies.append(t1 - t0)
             self.last = max(self.last or t1, t1)
+            if visit is not None:
+                visit.last = t1
+        if self.meter:
+            await asyncio.sleep(0.01)  # the worker finishes (closes, logs)
+            self.cpu_ms[label].append((self.meter() - cpu0) * 1000)
         if status >= 500:
             raise Failed(f"{status} {method} {path}")
         return status, location, body
 
-    async def submit(self, http, path, fields, expect=None):
-        """GET a form page, POST the form; check the redirect if `expect`.
+    async def step(self, http, path, n, visit):
+        """GET a step of the booking and POST its form; return the redirect.
 
         A 409 saying the places have gone, at either request, is a clean
-        sold-out answer (raised as SoldOut).
-        """
-        status, _, body = await self.request(http, "GET", path)
+        sold-out answer (raised as SoldOut)."""
+        status, _, body = await self.request(http, "GET", path, visit=visit)
         if status == 409 and SOLD_OUT_RE.search(body):
             raise SoldOut
-        token = CSRF_RE.search(body)
-        if status != 200 or not token:
-            raise Failed(f"{status} GET {path} without a form")
-        data = {"csrfmiddlewaretoken": token.group(1), **fields}
-        status, location, body = await self.request(http, "POST", path, data)
+        form = read_form(body, path, self.base, attendee_answers(n))
+        if status != 200 or not form or "csrfmiddlewaretoken" not in form[1]:
+            raise Failed(f"{status} GET {page_label('', path).strip()} without a form")
+        action, data = form
+        status, location, body = await self.request(
+            http, "POST", action, data, visit=visit, page=path
+        )
         if status == 409 and SOLD_OUT_RE.search(body):
             raise SoldOut
-        if expect and (status, location) != (302, expect):
-            raise Failed(f"{status} POST {path} -> {location or 'no redirect'}")
-        return status, location, body
+        if status != 302:
+            where = page_label("POST", action)
+            if status == 200:
+                raise Failed(f"200 {where}: form sent back: {form_errors(body)}")
+            raise Failed(f"{status} {where} -> {location or 'no redirect'}")
+        return location
 
-    async def book(self, n: int, http) -> str:
+    async def book(self, n: int, http, visit: Visit) -> str:
         """Book one place like a browser; return "confirmed" or "sold_out"."""
-        status, _, body = await self.request(http, "GET", BOOK)
+        book = self.book_path
+        status, _, body = await self.request(http, "GET", book, visit=visit)
         qty, token = QTY_RE.search(body), CSRF_RE.search(body)
         if status == 200 and not qty and "sold out" in body.lower():
             return "sold_out"
         if status != 200 or not (qty and token):
-            raise Failed(f"{status} GET {BOOK} without a form")
+            raise Failed(f"{status} GET {book} without a form")
         data = {"csrfmiddlewaretoken": token.group(1), qty.group(1): "1"}
-        status, location, body = await self.request(http, "POST", BOOK, data)
+        status, location, body = await self.request(
+            http, "POST", book, data, visit=visit
+        )
         if status in (200, 409) and SOLD_OUT_RE.search(body):
             return "sold_out"  # the last place went between GET and POST
-        if (status, location) != (302, BOOK + "your-details/"):
-            raise Failed(f"{status} POST {BOOK} -> {location or 'no redirect'}")
-        buyer = {"buyer_name": f"Buyer {n}", "buyer_email": f"b{n}@example.gov.uk"}
-        await self.submit(http, location, buyer, expect=BOOK + "attendee/1/")
-        attendee = {
-            "first_name": f"Ada{n}",
-            "last_name": "Lovelace",
-            "email": f"ada{n}@example.gov.uk",
-            "organisation": "Office of the Public Guardian",
-            "job_title": "Service designer",
-            "sector": "central_government",
-            "access_needs": "",
-            "dietary_needs": "",
-        }
-        await self.submit(http, BOOK + "attendee/1/", attendee, expect=BOOK + "check/")
-        status, location, body = await self.submit(http, BOOK + "check/", {})
-        reference = REF_RE.fullmatch(location)
-        if status != 302 or not reference:
-            raise Failed(f"{status} POST {BOOK}check/ -> {location or 'no redirect'}")
-        status, _, body = await self.request(http, "GET", location)
+        if (status, location) != (302, book + "your-details/"):
+            raise Failed(f"{status} POST {book} -> {location or 'no redirect'}")
+        visit.know = visit.last  # held (or, in the old flow, chosen)
+        seen = set()
+        for _ in range(MAX_STEPS):
+            if location in seen:
+                raise Failed(f"sent back to {page_label('', location).strip()}")
+            seen.add(location)
+            location = await self.step(http, location, n, visit)
+            reference = REF_RE.fullmatch(location)
+            if reference:
+                break
+            if not location.startswith(book) or location == book:
+                raise Failed(f"redirected out of the flow to {location}")
+        else:
+            raise Failed(f"no confirmation after {MAX_STEPS} steps")
+        status, _, body = await self.request(http, "GET", location, visit=visit)
         if status != 200 or reference.group(1) not in body:
             raise Failed(f"{status} GET /bookings/<reference>/ without it")
+        visit.done = visit.last
         return "confirmed"
 
     async def client(self, n: int, connector, start: asyncio.Event) -> None:
         jar = cookie_jar(self.base)
+        visit = Visit()
+        self.visits.append(visit)
         async with aiohttp.ClientSession(
             connector=connector, connector_owner=False, cookie_jar=jar
         ) as http:
             await start.wait()
             try:
-                self.outcomes[await self.book(n, http)] += 1
+                visit.outcome = await self.book(n, http, visit)
             except SoldOut:
-                self.outcomes["sold_out"] += 1
+                visit.outcome = "sold_out"
             except Failed as exc:
                 self.errors[str(exc)] += 1
             except asyncio.CancelledError:
@@ -409,6 +759,11 @@ class Rush:
                 raise
             except Exception as exc:  # a bug here must not hide as "no answer"
                 self.errors[f"{type(exc).__name__}: {exc}"] += 1
+            finally:
+                if visit.outcome != "error":
+                    self.outcomes[visit.outcome] += 1
+                if visit.outcome == "sold_out":
+                    visit.know = visit.last  # the sold-out answer
 
     async def run(self, clients: int, max_run: float) -> None:
         connector = aiohttp.TCPConnector(limit=0)
@@ -426,7 +781,86 @@ class Rush:
         await connector.close()
 
 
-# --- 4. measures ---------------------------------------------------------
+# --- 4. the floor and the probe -------------------------------------------
+
+
+async def measure_floor(base: str, cpu: ServerCPU, requests: int) -> float:
+    """CPU (ms) of one request to the bare WSGI app, sequentially."""
+    async with aiohttp.ClientSession() as http:
+
+        async def hit() -> None:
+            async with http.get(base + "/") as resp:
+                if resp.status != 200 or await resp.read() != b"hello":
+                    raise RuntimeError(f"the floor app answered {resp.status}")
+
+        for _ in range(100):
+            await hit()
+        await asyncio.sleep(0.05)
+        cpu0 = cpu.precise_s()
+        for _ in range(requests):
+            await hit()
+        await asyncio.sleep(0.05)
+        return (cpu.precise_s() - cpu0) * 1000 / requests
+
+
+async def probe(base: str, args, cpu: ServerCPU) -> dict:
+    """Sequential rounds on the probe event: the event page,
+    availability.json, /health/web/ and one booking, each request's CPU
+    read from the server; the first rounds warm the workers."""
+    warm = max(2, args.workers)
+    cpu.find_workers()
+    rush = Rush(base, args.timeout, slug=PROBE_SLUG, meter=cpu.precise_s)
+    kept: defaultdict = defaultdict(list)
+    bookings: list[tuple[float, int]] = []  # (CPU ms, requests) per booking
+    errors: Counter = Counter()
+    for n in range(warm + args.probe_bookings):
+        rush.cpu_ms.clear()
+        async with aiohttp.ClientSession(cookie_jar=cookie_jar(base)) as http:
+            try:
+                for path in (
+                    f"/events/{PROBE_SLUG}/",
+                    f"/events/{PROBE_SLUG}/availability.json",
+                    "/health/web/",
+                ):
+                    status, _, _ = await rush.request(http, "GET", path)
+                    if status != 200:
+                        raise Failed(f"{status} GET {path}")
+                outcome = await rush.book(100_000 + n, http, Visit())
+                if outcome != "confirmed":
+                    raise Failed(f"probe booking {outcome}")
+            except (Failed, SoldOut) as exc:
+                errors[str(exc) or type(exc).__name__] += 1
+                continue
+        if n < warm:
+            continue
+        flow = [
+            ms for label, v in rush.cpu_ms.items() if label not in NOT_FLOW for ms in v
+        ]
+        bookings.append((sum(flow), len(flow)))
+        for label, values in rush.cpu_ms.items():
+            kept[label].extend(values)
+    for kind, count in errors.items():
+        log(f"probe error x{count}: {kind}")
+    order = {label: i for i, label in enumerate(rush.by_page)}  # flow order
+    return {
+        "page_cpu_ms": {
+            label: round(statistics.median(kept[label]), 2)
+            for label in sorted(kept, key=order.get)
+        },
+        "flow_cpu_ms_per_request": (
+            round(statistics.median(ms / n for ms, n in bookings), 2)
+            if bookings
+            else None
+        ),
+        "probe_requests_per_booking": (
+            round(statistics.median(n for _, n in bookings), 1) if bookings else None
+        ),
+        "probe_bookings": len(bookings),
+        "probe_errors": sum(errors.values()),
+    }
+
+
+# --- 5. measures ---------------------------------------------------------
 
 
 def cpu_busy_pct(seconds: float = 1.0) -> float | None:
@@ -460,46 +894,117 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def ratio(value, floor, digits=1):
+    return round(value / floor, digits) if value and floor else None
+
+
+def rush_figures(rush: Rush, confirmed: int, cpu_s: float) -> dict:
+    """Requests, CPU and times to know of the rush."""
+    requests = len(rush.latencies)
+    losers = [v for v in rush.visits if v.outcome != "confirmed"]
+    answered = [v for v in rush.visits if v.outcome != "error" and v.know]
+    know = [v.know - v.first for v in answered]
+    flow = [v.done - v.first for v in rush.visits if v.done]
+    return {
+        "requests_per_booking": round(requests / confirmed, 2) if confirmed else None,
+        "requests_per_loser": (
+            round(sum(v.requests for v in losers) / len(losers), 2) if losers else None
+        ),
+        "losers": len(losers),
+        "requests_by_page": dict(rush.by_page),
+        "server_cpu_rush_s": round(cpu_s, 2),
+        "server_cpu_ms_per_request": (
+            round(cpu_s * 1000 / requests, 2) if requests else None
+        ),
+        "server_cpu_ms_per_booking": (
+            round(cpu_s * 1000 / confirmed, 1) if confirmed else None
+        ),
+        "time_to_know_p50_ms": percentile_ms(know, 50),
+        "time_to_know_p99_ms": percentile_ms(know, 99),
+        "flow_p50_ms": percentile_ms(flow, 50),
+        "flow_p99_ms": percentile_ms(flow, 99),
+    }
+
+
 def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # runs `finally`
     lock = prepare_database(args.database_url)
-    event = reset_event(args.database_url, args.capacity)
+    probe_places = (max(2, args.workers) + args.probe_bookings) * 2
+    event = reset_event(
+        args.database_url, args.capacity, probe_places if args.probe_bookings else 0
+    )
     log(f"event {SLUG!r} reset with {args.capacity} places")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    base, floor_base = (f"http://127.0.0.1:{port}" for port in ports)
     logfile = tempfile.NamedTemporaryFile(  # kept when something went wrong
         "w", prefix="rush-gunicorn-", suffix=".log", delete=False
     )
-    server_cpu = -children_cpu_s()
-    proc = start_gunicorn(args, port, logfile)
+    floor_log = tempfile.NamedTemporaryFile(
+        "w", prefix="rush-floor-", suffix=".log", delete=False
+    )
+    proc = start_gunicorn(args, ports[0], logfile)
+    floor_proc = None
+    if args.floor_requests:
+        floor_proc = start_gunicorn(
+            args, ports[1], floor_log, app="bench.floor_app:application"
+        )
     rush = Rush(base, args.timeout)
+    cpu = ServerCPU(proc.pid)
+    floor_ms: list[float] = []
+    probed: dict = {}
     try:
         asyncio.run(wait_until_up(base, proc))
+        if floor_proc:
+            asyncio.run(wait_until_up(floor_base, floor_proc))
+            floor_cpu = ServerCPU(floor_proc.pid)
+            log(f"floor: {args.floor_requests} requests to bench/floor_app.py")
+            floor_ms.append(
+                asyncio.run(measure_floor(floor_base, floor_cpu, args.floor_requests))
+            )
+        if args.probe_bookings:
+            log(f"probe: {args.probe_bookings} sequential bookings on {PROBE_SLUG!r}")
+            probed = asyncio.run(probe(base, args, cpu))
         busy_before = cpu_busy_pct()  # gunicorn is idle: this is others' load
         if busy_before and busy_before > 20:
             log(f"warning: the machine is {busy_before}% busy before the run")
         log(f"gunicorn is up on {base}; {args.clients} clients go")
         client_cpu = -time.process_time()
+        rush_cpu = -cpu.stat_s()
         asyncio.run(rush.run(args.clients, args.max_run))
+        time.sleep(0.05)  # the last answers' workers finish
+        rush_cpu += cpu.stat_s()
+        server_cpu = cpu.stat_s()
         client_cpu += time.process_time()
+        if floor_proc:
+            log("floor again")
+            floor_ms.append(
+                asyncio.run(measure_floor(floor_base, floor_cpu, args.floor_requests))
+            )
     except RuntimeError as exc:
-        log(f"{exc}; see {logfile.name}")
+        log(f"{exc}; see {logfile.name} and {floor_log.name}")
         return 2
     except KeyboardInterrupt:
         log("interrupted")
         return 130
     finally:
         stop_gunicorn(proc)
+        if floor_proc:
+            stop_gunicorn(floor_proc)
         logfile.close()
-    server_cpu += children_cpu_s()
+        floor_log.close()
 
     places = count_places(event)
     lock.close()
     elapsed = rush.last - rush.first if rush.first else 0.0
     errors = sum(rush.errors.values())
+    figures = rush_figures(rush, places["confirmed"], rush_cpu)
+    floor = statistics.mean(floor_ms) if floor_ms else None
+    pages = probed.get("page_cpu_ms", {})
     result = {
         "clients": args.clients,
         "requests": len(rush.latencies),
@@ -523,13 +1028,26 @@ def main() -> int:
         "server_cpu_s": round(server_cpu, 1),
         "client_cpu_s": round(client_cpu, 1),
         "host_busy_before_pct": busy_before,
+        **figures,
+        "floor_cpu_ms": round(floor, 3) if floor else None,
+        "floor_cpu_ms_before": round(floor_ms[0], 3) if floor_ms else None,
+        "floor_cpu_ms_after": round(floor_ms[-1], 3) if floor_ms else None,
+        **probed,
+        "page_cpu_vs_floor": ratio(probed.get("flow_cpu_ms_per_request"), floor),
+        "booking_cpu_vs_floor": ratio(figures["server_cpu_ms_per_booking"], floor, 0),
+        "rush_request_cpu_vs_floor": ratio(figures["server_cpu_ms_per_request"], floor),
+        "event_page_vs_floor": ratio(pages.get("event page"), floor),
+        "availability_json_vs_floor": ratio(pages.get("availability.json"), floor),
+        "health_vs_floor": ratio(pages.get("/health/web/"), floor),
     }
+    result["targets"] = targets(result, min(args.capacity, args.clients))
     for kind, count in rush.errors.most_common(10):
         log(f"error x{count}: {kind}")
-    if errors:
+    if errors or probed.get("probe_errors"):
         log(f"gunicorn's log: {logfile.name}")
     else:
         os.unlink(logfile.name)
+    os.unlink(floor_log.name)
     print(json.dumps(result), flush=True)
     ok = (
         places["confirmed"]
@@ -540,6 +1058,26 @@ def main() -> int:
         and errors == 0
     )
     return 0 if ok else 1
+
+
+def targets(result: dict, expected: int) -> dict:
+    """Issue 16's targets, each true or false (false when not measured)."""
+
+    def at_most(key, limit) -> bool:
+        return result.get(key) is not None and result[key] <= limit
+
+    met = {
+        "requests_per_booking_le_14": at_most("requests_per_booking", 14),
+        "page_cpu_vs_floor_le_20": at_most("page_cpu_vs_floor", 20),
+        "booking_cpu_vs_floor_le_300": at_most("booking_cpu_vs_floor", 300),
+        "availability_json_le_5x_floor": at_most("availability_json_vs_floor", 5),
+        "health_le_5x_floor": at_most("health_vs_floor", 5),
+        "all_confirmed": result["confirmed"] == expected,
+        "none_oversold": result["oversold"] == 0,
+        "no_errors": result["errors"] == 0,
+    }
+    met["all"] = all(met.values())
+    return met
 
 
 if __name__ == "__main__":
