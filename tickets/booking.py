@@ -1,8 +1,18 @@
-"""The booking in progress, kept in the buyer's session between steps."""
+"""The booking in progress: a reservation in the database, found through
+the buyer's session, and the answers typed so far, kept with it.
+
+The session holds, per event, only the reservation's id and secret (and,
+before places are chosen, a code typed or a waiting-list offer followed).
+Several tabs of one browser share the reservation; no other browser can
+see or change it.
+"""
 
 from dataclasses import dataclass, field, fields
 
-from .models import Order
+from django.http import Http404
+from django.utils.crypto import constant_time_compare
+
+from .models import Order, Reservation
 from .services import AttendeeDetails, BillingDetails, OrderLine
 
 ATTENDEE_KEYS = {f.name for f in fields(AttendeeDetails)}
@@ -14,43 +24,128 @@ SESSION_PREFIX = "booking:"
 ORDERS_SESSION_KEY = "orders"
 
 
+# -- the session's side ---------------------------------------------------
+
+
+def _entry(session, event_id: int) -> dict:
+    entry = session.get(f"{SESSION_PREFIX}{event_id}")
+    return entry if isinstance(entry, dict) else {}
+
+
+def _entry_set(session, event_id: int, **changes) -> None:
+    entry = _entry(session, event_id)
+    updated = {**entry, **changes}
+    updated = {key: value for key, value in updated.items() if value is not None}
+    if updated != entry:  # an unchanged session is not written
+        session[f"{SESSION_PREFIX}{event_id}"] = updated
+
+
+def pending_code(session, event_id: int) -> str | None:
+    """A code typed since places were last chosen ("" if one was taken
+    off), or None."""
+    code = _entry(session, event_id).get("code")
+    return code if isinstance(code, str) and len(code) <= 32 else None
+
+
+def pending_code_set(session, event_id: int, code: str) -> None:
+    _entry_set(session, event_id, code=code)
+
+
+def pending_offer(session, event_id: int) -> str:
+    """A waiting-list offer's token followed before places were reserved."""
+    offer = _entry(session, event_id).get("offer")
+    return offer if isinstance(offer, str) and len(offer) <= 64 else ""
+
+
+def pending_offer_set(session, event_id: int, token: str) -> None:
+    _entry_set(session, event_id, offer=token)
+
+
+def reservation_remember(session, reservation: Reservation) -> None:
+    """This browser's booking for the event is now this reservation (what
+    was pending is in it)."""
+    session[f"{SESSION_PREFIX}{reservation.event_id}"] = {
+        "reservation": [reservation.pk, reservation.secret]
+    }
+
+
+def reservation_forget(session, event_id: int) -> None:
+    session.pop(f"{SESSION_PREFIX}{event_id}", None)
+
+
+def reservation_for(session, event) -> Reservation | None:
+    """This browser's reservation for `event`, or None if it has none.
+
+    Raise Http404 if the session names a reservation that is not this
+    browser's to use: a wrong secret, one of another event, or none at all.
+    """
+    held = _entry(session, event.pk).get("reservation")
+    if held is None:
+        return None
+    try:
+        pk, secret = held
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not isinstance(secret, str):
+        raise Http404
+    reservation = (
+        Reservation.objects.select_related("code", "order")
+        .prefetch_related("lines__ticket_type")
+        .filter(pk=pk, event_id=event.pk)
+        .first()
+    )
+    if reservation is None or not constant_time_compare(reservation.secret, secret):
+        raise Http404
+    reservation.event = event
+    return reservation
+
+
+# -- the answers ------------------------------------------------------------
+
+
 @dataclass
 class BookingDraft:
+    """The places reserved and what the buyer has typed about them."""
+
     quantities: dict[int, int] = field(default_factory=dict)
     buyer: dict = field(default_factory=dict)
     attendees: list[dict] = field(default_factory=list)
     payment: str = ""
     billing: dict = field(default_factory=dict)
-    # The code the buyer entered, as stored; order_create checks it again.
+    # The buyer is the one attendee ("I'm booking for myself").
+    for_self: bool = False
     code: str = ""
-    # A waiting-list offer's token: its one place is kept for this booking.
-    offer: str = ""
 
     @classmethod
-    def load(cls, session, event_id: int) -> "BookingDraft":
-        data = session.get(f"{SESSION_PREFIX}{event_id}") or {}
+    def of(cls, reservation: Reservation | None) -> "BookingDraft":
+        if reservation is None:
+            return cls()
+        quantities = {
+            line.ticket_type_id: line.quantity for line in reservation.lines.all()
+        }
+        code = reservation.code.code if reservation.code_id else ""
+        draft = cls.from_answers(reservation.answers, quantities)
+        draft.code = code
+        return draft
+
+    @classmethod
+    def from_answers(cls, answers, quantities: dict[int, int]) -> "BookingDraft":
+        """Anything that is not what this code saved starts the answers again."""
+        data = answers if isinstance(answers, dict) else {}
         try:
-            quantities = {int(k): int(v) for k, v in data.get("quantities", {}).items()}
-            buyer = dict(data.get("buyer") or {})
-            attendees = [dict(a) for a in data.get("attendees") or []]
-            payment = data.get("payment") or ""
-            billing = dict(data.get("billing") or {})
-            code = data.get("code") or ""
-            offer = data.get("offer") or ""
+            draft = cls(
+                quantities=dict(quantities),
+                buyer=dict(data.get("buyer") or {}),
+                attendees=[dict(a) for a in data.get("attendees") or []],
+                payment=data.get("payment") or "",
+                billing=dict(data.get("billing") or {}),
+                for_self=data.get("for_self") is True,
+            )
         except (TypeError, ValueError, AttributeError):
-            return cls()
-        draft = cls(
-            quantities={k: v for k, v in quantities.items() if v > 0},
-            buyer=buyer,
-            attendees=attendees,
-            payment=payment,
-            billing=billing,
-            code=code,
-            offer=offer,
-        )
-        # Anything that is not what this code saved starts the booking again.
+            return cls(quantities=dict(quantities))
         if not draft._well_formed():
-            return cls()
+            return cls(quantities=dict(quantities))
         return draft
 
     def _well_formed(self) -> bool:
@@ -62,10 +157,6 @@ class BookingDraft:
             return False
         if self.billing and set(self.billing) != BILLING_KEYS:
             return False
-        if not isinstance(self.offer, str):
-            return False
-        if not isinstance(self.code, str) or len(self.code) > 32:
-            return False
         values = list(self.buyer.values()) + list(self.billing.values())
         for attendee in self.attendees:
             if attendee and set(attendee) != ATTENDEE_KEYS:
@@ -73,32 +164,38 @@ class BookingDraft:
             values.extend(attendee.values())
         return all(isinstance(value, str) for value in values)
 
-    def save(self, session, event_id: int) -> None:
-        session[f"{SESSION_PREFIX}{event_id}"] = {
-            "quantities": {str(k): v for k, v in self.quantities.items()},
+    def answers(self) -> dict:
+        return {
             "buyer": self.buyer,
             "attendees": self.attendees,
             "payment": self.payment,
             "billing": self.billing,
-            "code": self.code,
-            "offer": self.offer,
+            "for_self": self.for_self,
         }
 
-    @staticmethod
-    def clear(session, event_id: int) -> None:
-        session.pop(f"{SESSION_PREFIX}{event_id}", None)
+    def answers_for(self, quantities: dict[int, int]) -> dict:
+        """The answers to carry over to a new reservation of `quantities`:
+        what was typed for places that still exist."""
+        kept = BookingDraft.from_answers(self.answers(), quantities)
+        if quantities != self.quantities:
+            kept.attendees = [
+                attendee
+                for attendee, (old, new) in zip(
+                    self.attendees,
+                    zip(self.slots(), kept.slots(), strict=False),
+                    strict=False,
+                )
+                if old == new
+            ]
+            if kept.for_self and len(kept.slots()) != 1:
+                kept.for_self = False
+        return kept.answers()
 
     def slots(self) -> list[int]:
         """Return one ticket type id per place, in a stable order."""
         return [
             pk for pk in sorted(self.quantities) for _ in range(self.quantities[pk])
         ]
-
-    def set_quantities(self, quantities: dict[int, int]) -> None:
-        if quantities != self.quantities:
-            self.quantities = quantities
-            # Keep what was typed for places that still exist.
-            self.attendees = self.attendees[: len(self.slots())]
 
     def first_missing_attendee(self) -> int | None:
         """Return the 1-based number of the first attendee still to fill in."""
@@ -141,7 +238,10 @@ class BookingDraft:
 
 def remember_order(session, reference: str) -> None:
     """Let this browser see the confirmation page of an order it made."""
-    references = list(session.get(ORDERS_SESSION_KEY, []))[-19:]
+    references = list(session.get(ORDERS_SESSION_KEY, []))
+    if reference in references:
+        return
+    references = references[-19:]
     references.append(reference)
     session[ORDERS_SESSION_KEY] = references
 

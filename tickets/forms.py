@@ -408,3 +408,37 @@ class CodeForm(forms.Form):
             Field.text("code", field_width=Fluid.ONE_HALF),
             Button.secondary("use_code", _("Use code")),
         )
+
+
+class SelfAttendeeForm(AttendeeForm):
+    """A one-place booking's details when the buyer is the attendee ("I'm
+    booking for myself"): one page instead of two, worded to the reader."""
+
+    YOUR = {
+        "first_name": gettext_lazy("Enter your first name"),
+        "last_name": gettext_lazy("Enter your last name"),
+        "email": gettext_lazy("Enter your email address"),
+        "organisation": gettext_lazy("Enter your organisation"),
+        "sector": gettext_lazy("Select the sector you work in"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, message in self.YOUR.items():
+            self.fields[name].error_messages["required"] = message
+        self.fields["email"].help_text = gettext_lazy(
+            "We will send your booking confirmation and badge here."
+        )
+        self.fields["organisation"].help_text = gettext_lazy("Printed on your badge.")
+        self.fields["sector"].label = gettext_lazy("Which sector do you work in?")
+        self.fields["access_needs"].help_text = gettext_lazy(
+            "Tell us anything that would help you take part, such as step-free "
+            "access, a hearing loop or a quiet room."
+        )
+
+    def buyer(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "buyer_name": f"{data['first_name']} {data['last_name']}".strip()[:200],
+            "buyer_email": data["email"],
+        }

@@ -2,15 +2,23 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Event
+from psdm.ops.remembered import remembered
 
 from .consents import ATTENDEE_LIST, WORDINGS
-from .models import Order, Ticket, TicketType, WaitlistOffer
+from .models import (
+    Order,
+    Reservation,
+    ReservationLine,
+    Ticket,
+    TicketType,
+    WaitlistOffer,
+)
 from .references import looks_like_reference
 from .stripe_api import card_payments_available
 
@@ -39,10 +47,14 @@ class Availability:
     # Places offered to people on the waiting list, less the one offered to
     # whoever is looking (it is theirs to book).
     offered: int = 0
+    # Places reserved by people still typing their details, less those of
+    # whoever is looking.
+    reserved: int = 0
 
     @property
     def remaining(self) -> int:
-        return max(self.capacity - self.confirmed - self.held - self.offered, 0)
+        taken = self.confirmed + self.held + self.offered + self.reserved
+        return max(self.capacity - taken, 0)
 
     @property
     def sold_out(self) -> bool:
@@ -58,6 +70,7 @@ class Availability:
             "confirmed": self.confirmed,
             "held": self.held,
             "offered": self.offered,
+            "reserved": self.reserved,
             "remaining": self.remaining,
             "ticket_types": [
                 {
@@ -73,15 +86,21 @@ class Availability:
 
 
 def event_availability(
-    *, event: Event, include_hidden: bool = False, offer_places: int = 0
+    *,
+    event: Event,
+    include_hidden: bool = False,
+    offer_places: int = 0,
+    mine: Reservation | None = None,
 ) -> Availability:
-    """Count the places taken from the tickets themselves, and the places
-    offered to the waiting list.
+    """Count the places taken from the tickets themselves, the places
+    reserved at the first step of a booking and those offered to the
+    waiting list.
 
-    Held places and offers count only while they last: the moment one runs
-    out its place is free again, whether or not anything has tidied it up
-    yet. `offer_places`: places offered to the person asking (see
-    services.waitlist.offer_reserved_places), which are free for them.
+    Reservations, held places and offers count only while they last: the
+    moment one runs out its place is free again, whether or not anything has
+    tidied it up yet. `offer_places`: places offered to the person asking
+    (see services.waitlist.offer_reserved_places), which are free for them;
+    `mine`: the asker's own reservation, whose places are free for them too.
     """
     now = timezone.now()
     ticket_types = list(
@@ -98,9 +117,11 @@ def event_availability(
             ),
         )
     )
+    reserved_by_type = _reserved_by_type(event, now, mine)
     # Hidden types' places still come out of the pool.
     confirmed = sum(ticket_type.confirmed for ticket_type in ticket_types)
     held = sum(ticket_type.held for ticket_type in ticket_types)
+    reserved = sum(reserved_by_type.values())
     offered = max(
         WaitlistOffer.objects.filter(
             event=event, status=WaitlistOffer.Status.OFFERED, expires_at__gt=now
@@ -108,7 +129,7 @@ def event_availability(
         - offer_places,
         0,
     )
-    pool_left = max(event.capacity - confirmed - held - offered, 0)
+    pool_left = max(event.capacity - confirmed - held - reserved - offered, 0)
     event_on_sale = event.is_on_sale(now)
     payable = card_payments_available() or event.offers_invoice_payment(now)
     items = []
@@ -117,7 +138,12 @@ def event_availability(
             continue
         remaining = pool_left
         if ticket_type.quota is not None:
-            own_left = ticket_type.quota - ticket_type.confirmed - ticket_type.held
+            own_left = (
+                ticket_type.quota
+                - ticket_type.confirmed
+                - ticket_type.held
+                - reserved_by_type.get(ticket_type.pk, 0)
+            )
             remaining = max(min(remaining, own_left), 0)
         items.append(
             TicketTypeAvailability(
@@ -134,13 +160,51 @@ def event_availability(
         few_places_threshold=event.few_places_threshold,
         ticket_types=items,
         offered=offered,
+        reserved=reserved,
+    )
+
+
+def _reserved_by_type(event: Event, now, mine: Reservation | None) -> dict[int, int]:
+    """Ticket type id -> places in reservations that are live now."""
+    lines = ReservationLine.objects.filter(
+        reservation__event=event,
+        reservation__status=Reservation.Status.ACTIVE,
+        reservation__expires_at__gt=now,
+    )
+    if mine is not None:
+        lines = lines.exclude(reservation=mine)
+    return dict(
+        lines.values("ticket_type_id")
+        .annotate(places=Sum("quantity"))
+        .values_list("ticket_type_id", "places")
+    )
+
+
+AVAILABILITY_CACHE_SECONDS = 3
+
+
+def availability_cached(event: Event) -> Availability:
+    """event_availability as anyone not booking sees it, from the cache.
+
+    The key holds the pool's counter, which every place taken or given back
+    changes, so a booking is seen at once; what only time changes (a hold
+    running out frees a place) is seen within AVAILABILITY_CACHE_SECONDS.
+    A cache that fails is a cache miss (psdm.ops.remembered).
+    """
+    stamp = event.updated_at.timestamp() if event.updated_at else ""
+    key = f"availability:{event.pk}:{event.places_taken}:{event.capacity}:{stamp}"
+    return remembered(
+        key,
+        AVAILABILITY_CACHE_SECONDS,
+        lambda: event_availability(event=event),
+        what="availability",
     )
 
 
 def event_page_context(event: Event) -> dict:
     """What the tickets app adds to the public event page."""
     return {
-        "availability": event_availability(event=event),
+        "availability": availability_cached(event),
         "availability_url": reverse("tickets:availability", args=[event.slug]),
         "booking_url": reverse("tickets:choose", args=[event.slug]),
         "waitlist_url": reverse("tickets:waitlist_join", args=[event.slug]),

@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("events/<slug:slug>/book/", views.choose_places, name="choose"),
     path("events/<slug:slug>/book/code/", views.code_apply, name="code"),
+    path(
+        "events/<slug:slug>/book/cancel/",
+        views.reservation_cancel,
+        name="reservation_cancel",
+    ),
     path("events/<slug:slug>/book/your-details/", views.buyer_details, name="buyer"),
     path(
         "events/<slug:slug>/book/attendee/<int:number>/",

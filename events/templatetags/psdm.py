@@ -34,3 +34,12 @@ def money(pence) -> str:
         return _("Free")
     pounds, rest = divmod(int(pence), 100)
     return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
+
+
+@register.filter
+def minutes_left(value) -> int:
+    """Whole minutes from now until `value`, rounded up; 0 once it has passed."""
+    if value is None:
+        return 0
+    seconds = (value - timezone.now()).total_seconds()
+    return max(int(-(-seconds // 60)), 0)

@@ -391,6 +391,11 @@ STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15)
 # How long places are held while a buyer pays by card. Stripe Checkout
 # sessions last at least 30 minutes, and the hold ends when the session does.
 PSDM_CARD_HOLD_MINUTES = max(env_int("PSDM_CARD_HOLD_MINUTES", 31), 31)
+# How long places chosen at the first step of a booking are kept while the
+# buyer types their details (a reservation). Fractions are allowed (tests).
+PSDM_RESERVATION_MINUTES = max(
+    float(os.environ.get("PSDM_RESERVATION_MINUTES") or 20), 0.01
+)
 # How long a place offered to someone on the waiting list is kept for them.
 PSDM_WAITLIST_OFFER_HOURS = max(env_int("PSDM_WAITLIST_OFFER_HOURS", 48), 1)
 

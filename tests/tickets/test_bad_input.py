@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import make_ticket_type
-from tests.tickets.flow import ATTENDEE, BUYER, choose, fill_up_to_check, url
+from tests.tickets.flow import ATTENDEE, BUYER, buyer_url, choose, fill_up_to_check, url
 from tickets.models import Order, Ticket
 
 
@@ -76,7 +76,7 @@ def test_tampered_price_is_ignored_and_paid_type_refused(client, event, paid_typ
 )
 def test_bad_buyer_details(client, event, free_type, data, message):
     choose(client, event, {free_type.pk: 1})
-    assert_error(client.post(url("buyer", event), {**BUYER, **data}), message)
+    assert_error(client.post(buyer_url(event), {**BUYER, **data}), message)
 
 
 @pytest.mark.parametrize(
@@ -98,14 +98,14 @@ def test_bad_buyer_details(client, event, free_type, data, message):
 )
 def test_bad_attendee_details(client, event, free_type, data, message):
     choose(client, event, {free_type.pk: 1})
-    client.post(url("buyer", event), BUYER)
+    client.post(buyer_url(event), BUYER)
     response = client.post(url("attendee", event, number=1), {**ATTENDEE, **data})
     assert_error(response, message)
 
 
 def test_error_summary_links_to_the_field(client, event, free_type):
     choose(client, event, {free_type.pk: 1})
-    client.post(url("buyer", event), BUYER)
+    client.post(buyer_url(event), BUYER)
     page = client.post(
         url("attendee", event, number=1), {**ATTENDEE, "first_name": ""}
     ).content.decode()
@@ -162,8 +162,8 @@ def test_tampered_session_starts_again(client, event, free_type, draft):
 def test_an_empty_post_shows_the_errors(client, event, free_type):
     assert_error(client.post(url("choose", event)), "Choose how many places")
     choose(client, event, {free_type.pk: 1})
-    assert_error(client.post(url("buyer", event)), "Enter your full name")
-    client.post(url("buyer", event), BUYER)
+    assert_error(client.post(buyer_url(event)), "Enter your full name")
+    client.post(buyer_url(event), BUYER)
     assert_error(
         client.post(url("attendee", event, number=1)), "Enter their first name"
     )

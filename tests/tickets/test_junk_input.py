@@ -5,7 +5,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.tickets.flow import ATTENDEE, BUYER, choose, url
+from tests.tickets.flow import ATTENDEE, BUYER, buyer_url, choose, url
 from tickets.models import Order
 
 FIELDS = [
@@ -47,7 +47,7 @@ OK = {200, 302, 400, 404, 405, 409}
 def started(client, event, free_type):
     """A client part-way through a booking, so every step is reachable."""
     choose(client, event, {free_type.pk: 1})
-    client.post(url("buyer", event), BUYER)
+    client.post(buyer_url(event), BUYER)
     return client
 
 

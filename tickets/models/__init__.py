@@ -19,6 +19,7 @@ from .orders import (
     new_secret,
     new_ticket_secret,
 )
+from .reservations import Reservation, ReservationLine
 from .retention import EventAnonymisation
 from .waitlist import WaitlistEntry, WaitlistOffer
 
@@ -35,6 +36,8 @@ __all__ = [
     "Order",
     "OrderChange",
     "Refund",
+    "Reservation",
+    "ReservationLine",
     "RevokedSecret",
     "Scan",
     "StripeEvent",

@@ -26,10 +26,14 @@ def order_hold_release(
 
 
 def holds_expire(*, now=None) -> int:
-    """Release every expired hold on every event; return how many orders
-    expired. Run by Celery beat. Availability already ignores expired holds,
-    so a stopped beat never leaks places: this only tidies the counters."""
+    """Release every expired reservation and hold on every event; return how
+    many orders expired. Run by Celery beat. Availability already ignores
+    expired ones, so a stopped beat never leaks places: this only tidies the
+    counters."""
+    from .reservations import reservations_expire
+
     now = now or timezone.now()
+    reservations_expire(now=now)
     event_ids = (
         Order.objects.filter(status=Order.Status.PENDING, hold_expires_at__lte=now)
         .values_list("event_id", flat=True)

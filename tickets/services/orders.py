@@ -169,7 +169,12 @@ def order_create(
             if offer:
                 # A waiting-list offer's place: given back under the pool's
                 # lock just before places_take takes it for this order.
-                offer_redeem(token=offer, order=order, quantity=len(tickets))
+                offer_redeem(
+                    token=offer,
+                    event_id=event.pk,
+                    order=order,
+                    quantity=len(tickets),
+                )
             places_take(event_id=event.pk, quantities=quantities)
             if found is not None:
                 code_uses_take(code_id=found.pk, quantity=quote.places_with_code)

@@ -58,20 +58,23 @@ def places_take(*, event_id: int, quantities: Mapping[int, int]) -> None:
         quantity = quantities[ticket_type_id]
         if not _ticket_type_take(ticket_type_id, quantity):
             if not (
-                holds_release_expired(event_id=event_id)
+                _expired_release(event_id)
                 and _ticket_type_take(ticket_type_id, quantity)
             ):
                 raise TicketTypeFull(ticket_type_id)
 
 
 def _expired_release(event_id: int) -> bool:
-    """Release expired holds and end expired waiting-list offers (whose
-    places go to the next people waiting first); True if any place moved."""
+    """Release expired reservations and holds and end expired waiting-list
+    offers (whose places go to the next people waiting first); True if any
+    place moved."""
+    from .reservations import reservations_release_expired
     from .waitlist import offers_release_expired
 
+    reservations = reservations_release_expired(event_id=event_id)
     holds = holds_release_expired(event_id=event_id)
     offers = offers_release_expired(event_id=event_id)
-    return bool(holds or offers)
+    return bool(reservations or holds or offers)
 
 
 def places_release(*, event_id: int, quantities: Mapping[int, int]) -> None:

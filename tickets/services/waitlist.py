@@ -380,11 +380,14 @@ def offer_reserved_places(*, token: str, event_id: int) -> int:
     return 1 if offer.event_id == event_id else 0
 
 
-def offer_redeem(*, token: str, order: Order, quantity: int, now=None) -> None:
-    """Inside the booking's transaction: use the offer for this order and
-    give its place back to the pool's counter, so the booking's own
-    places_take takes it straight away. The pool stays locked from here to
-    the commit, so nobody else can take the place in between.
+def offer_redeem(
+    *, token: str, event_id: int, quantity: int, order: Order | None = None, now=None
+) -> WaitlistOffer:
+    """Inside the booking's transaction: use the offer for this booking (an
+    order, or a reservation that becomes one) and give its place back to the
+    pool's counter, so the booking's own places_take takes it straight away.
+    The pool stays locked from here to the commit, so nobody else can take
+    the place in between.
 
     Raises OfferNotAvailable (the booking rolls back) for an offer that is
     not live, belongs to another event, or for more than one place.
@@ -394,11 +397,9 @@ def offer_redeem(*, token: str, order: Order, quantity: int, now=None) -> None:
         raise OfferNotAvailable(
             _("A waiting list offer is for one place. Choose one place.")
         )
-    pool_lock(order.event_id)
+    pool_lock(event_id)
     offer = (
-        Offer.objects.select_for_update()
-        .filter(token=token, event_id=order.event_id)
-        .first()
+        Offer.objects.select_for_update().filter(token=token, event_id=event_id).first()
     )
     if offer is None:
         raise OfferNotAvailable(_("This waiting list offer is not for this event."))
@@ -406,12 +407,14 @@ def offer_redeem(*, token: str, order: Order, quantity: int, now=None) -> None:
         # Worded from a fresh read, so the message says what happened.
         offer_check(token=token, now=now)
         raise OfferNotAvailable(_("This offer can no longer be used."))
-    offer.order = order
-    offer.save(update_fields=["order"])
+    if order is not None:
+        offer.order = order
+        offer.save(update_fields=["order"])
     _offer_end(offer=offer, status=Offer.Status.USED, now=now)
     Entry.objects.filter(pk=offer.entry_id).update(
         status=Entry.Status.BOOKED, updated_at=now
     )
+    return offer
 
 
 def offer_url(offer: WaitlistOffer) -> str:

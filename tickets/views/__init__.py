@@ -12,6 +12,7 @@ from .booking import (
     confirmation,
     invoice_details,
     payment_method,
+    reservation_cancel,
 )
 from .manage import cancel, invoice_download, manage, ticket_change
 from .payments import payment_cancel, payment_return, stripe_webhook
@@ -27,6 +28,7 @@ __all__ = [
     "cancel",
     "check_answers",
     "choose_places",
+    "reservation_cancel",
     "code_apply",
     "confirmation",
     "invoice_details",

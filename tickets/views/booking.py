@@ -1,5 +1,7 @@
-"""The booking flow: choose places, your details, attendees, check, confirm."""
+"""The booking flow: choose places (they are reserved there), your details,
+attendees, payment, check, confirm."""
 
+from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +15,16 @@ from django.views.decorators.http import (
 
 from events.selectors import event_get_published
 
-from ..booking import BookingDraft, may_see_order, remember_order
+from ..booking import (
+    BookingDraft,
+    may_see_order,
+    pending_code,
+    pending_code_set,
+    pending_offer,
+    remember_order,
+    reservation_for,
+    reservation_remember,
+)
 from ..forms import (
     AttendeeForm,
     BuyerForm,
@@ -21,16 +32,11 @@ from ..forms import (
     CodeForm,
     InvoiceDetailsForm,
     PaymentMethodForm,
+    SelfAttendeeForm,
 )
-from ..models import Order
-from ..selectors import event_availability, order_with_tickets, ticket_types_by_id
-from ..services import (
-    BookingBusy,
-    BookingError,
-    SoldOut,
-    checkout_start,
-    order_create,
-)
+from ..models import Order, Reservation
+from ..selectors import availability_cached, event_availability, order_with_tickets
+from ..services import BookingBusy, BookingError, SoldOut, checkout_start
 from ..services.codes import (
     CodeError,
     booking_quote,
@@ -40,15 +46,25 @@ from ..services.codes import (
     code_find,
     code_for_draft,
 )
+from ..services.reservations import (
+    reservation_answers_save,
+    reservation_confirm,
+    reservation_create,
+    reservation_release,
+)
 from ..services.waitlist import offer_find, offer_reserved_places
 from ..stripe_api import card_payments_available
+
+SOMEONE_ELSE = "someone-else"
+MYSELF = "me"
 
 
 @require_GET
 def availability_json(request, slug):
     event = event_get_published(slug=slug)
-    response = JsonResponse(event_availability(event=event).as_json())
-    response["Cache-Control"] = "no-store"
+    response = JsonResponse(availability_cached(event).as_json())
+    # Short: a place that has gone shows as gone within seconds.
+    response["Cache-Control"] = "public, max-age=2"
     return response
 
 
@@ -59,57 +75,6 @@ def _posted(request):
 
 def _step_url(name, event, **kwargs):
     return reverse(f"tickets:{name}", kwargs={"slug": event.slug, **kwargs})
-
-
-def _offer_places(request, event, draft) -> int:
-    """The places a waiting-list offer in the draft keeps for this person
-    (1 or 0); an offer that has ended is dropped from the draft."""
-    if not draft.offer:
-        return 0
-    places = offer_reserved_places(token=draft.offer, event_id=event.pk)
-    if not places:
-        draft.offer = ""
-        draft.save(request.session, event.pk)
-    return places
-
-
-def _places_gone(request, event, draft):
-    """Return a 'places have gone' page if the pool can no longer take the
-    places chosen, so nobody fills in forms for places already booked.
-
-    Reads the pool's counter from the event row just loaded (and, only if
-    that says no, counts again without holds that have run out); the booking
-    service still makes the final decision under the pool's lock.
-    """
-    wanted = sum(draft.quantities.values())
-    mine = _offer_places(request, event, draft)
-    if event.capacity - event.places_taken + mine >= wanted:
-        return None
-    left = event_availability(event=event, offer_places=mine).remaining
-    if left >= wanted:
-        return None
-    return render(
-        request,
-        "tickets/places_gone.html",
-        {"event": event, "left": left, "choose_url": _step_url("choose", event)},
-        status=409,
-    )
-
-
-def _total_pence(draft, ticket_types) -> int:
-    return _quote(draft, ticket_types).total_pence
-
-
-def _quote(draft, ticket_types):
-    """Price the draft's places from our ticket types, with its code while
-    the code can still be used (order_create checks it again)."""
-    code = None
-    if draft.code and ticket_types:
-        event = next(iter(ticket_types.values())).event
-        code, _problem = code_for_draft(event=event, text=draft.code)
-    return booking_quote(
-        ticket_types=ticket_types, quantities=draft.quantities, code=code
-    )
 
 
 def _code_prices(availability, code) -> dict[int, int]:
@@ -127,89 +92,119 @@ def _code_prices(availability, code) -> dict[int, int]:
     }
 
 
-def _code_context(draft, code, problem, code_form) -> dict:
+def _code_context(code_text, code, problem, code_form) -> dict:
     return {
         "code": code,
         "code_problem": problem,
         "code_summary": code_describe(code) if code else "",
         "code_form": code_form if code_form is not None else CodeForm(),
-        "code_open": code_form is not None or bool(draft.code),
-        "draft_code": draft.code,
+        "code_open": code_form is not None or bool(code_text),
+        "draft_code": code_text,
     }
 
 
-def _after_step(request, event, draft, default_url):
-    """Go back to check-your-answers when changing an answer, else onward."""
-    needs_payment = _total_pence(draft, ticket_types_by_id(event=event)) > 0
-    if request.GET.get("change") and draft.is_complete(needs_payment=needs_payment):
-        return redirect(_step_url("check", event))
-    return redirect(default_url)
+def _live(reservation, now=None) -> Reservation | None:
+    return reservation if reservation and reservation.is_live(now) else None
+
+
+# -- step 1: choose places, which reserves them ----------------------------
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def choose_places(request, slug, code_form=None):
     event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
-    mine = _offer_places(request, event, draft)
-    availability = event_availability(event=event, offer_places=mine)
-    code, code_problem = code_for_draft(event=event, text=draft.code)
+    reservation = reservation_for(request.session, event)
+    live = _live(reservation)
+    # What was typed for a reservation that ran out is kept for the next.
+    ended = (
+        reservation is not None and reservation.status != Reservation.Status.CONFIRMED
+    )
+    draft = BookingDraft.of(reservation if ended else None)
+    code_text = pending_code(request.session, event.pk)
+    if code_text is None:
+        code_text = draft.code
+    offer_token = pending_offer(request.session, event.pk)
+    mine = offer_reserved_places(token=offer_token, event_id=event.pk)
+    live_offer = live.offer if live and live.offer_id else None
+    availability = event_availability(event=event, offer_places=mine, mine=live)
+    code, code_problem = code_for_draft(event=event, text=code_text)
     availability = code_availability(event=event, availability=availability, code=code)
-    initial = {f"qty_{pk}": qty for pk, qty in draft.quantities.items()}
     form = ChoosePlacesForm(
         # Shown again after a code was refused (code_apply): not a choice.
         None if code_form is not None else _posted(request),
         availability=availability,
-        initial=initial,
+        initial={
+            f"qty_{pk}": qty for pk, qty in (draft.quantities if live else {}).items()
+        },
         prices=_code_prices(availability, code),
     )
-    if request.method == "POST" and code is not None and form.is_valid():
+    status = 200
+    if request.method == "POST" and form.is_valid():
         try:
-            code_check_places(code=code, quantities=form.quantities())
+            if code is not None:
+                code_check_places(code=code, quantities=form.quantities())
+            if (mine or live_offer) and sum(form.quantities().values()) != 1:
+                raise CodeError(_("Your waiting list offer is for one place"))
+            answers = draft.answers_for(form.quantities())
+            if mine and not answers["buyer"]:
+                entry = offer_find(token=offer_token).entry
+                answers["buyer"] = {
+                    "buyer_name": entry.name,
+                    "buyer_email": entry.email,
+                }
+            new = reservation_create(
+                event_id=event.pk,
+                quantities=form.quantities(),
+                code=code.code if code is not None else None,
+                offer=offer_token if mine else None,
+                replaces=reservation,
+                answers=answers,
+            )
         except CodeError as exc:
             form.add_error(None, exc.message)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and mine
-        and sum(form.quantities().values()) != 1
-    ):
-        form.add_error(None, _("Your waiting list offer is for one place"))
-    if request.method == "POST" and form.is_valid():
-        draft.set_quantities(form.quantities())
-        draft.save(request.session, event.pk)
-        return _after_step(request, event, draft, _step_url("buyer", event))
-    return render(
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+            status = 503 if isinstance(exc, BookingBusy) else 409
+            # Say at once how many are left, counted again.
+            availability = code_availability(
+                event=event,
+                availability=event_availability(event=event, mine=live),
+                code=code,
+            )
+        else:
+            reservation_remember(request.session, new)
+            if request.GET.get("change") and live is not None:
+                return redirect(_step_url("check", event))
+            return redirect(_step_url("buyer", event))
+    response = render(
         request,
         "tickets/choose_places.html",
         {
-            **_code_context(draft, code, code_problem, code_form),
+            **_code_context(code_text, code, code_problem, code_form),
             "event": event,
             "availability": availability,
             "form": form,
-            "offer": offer_find(token=draft.offer) if mine else None,
+            "reservation": live,
+            "offer": offer_find(token=offer_token) if mine else live_offer,
             "waitlist_url": reverse("tickets:waitlist_join", args=[event.slug]),
         },
+        status=status,
     )
+    if status == 503:
+        response["Retry-After"] = "5"
+    return response
 
 
 @never_cache
 @require_POST
 def code_apply(request, slug):
     """Use a code for this booking, or take it off ("remove"). A code that
-    works is kept in the draft; one that does not is explained on the
-    choose-places page and changes nothing."""
+    works is kept until places are chosen with it; one that does not is
+    explained on the choose-places page and changes nothing."""
     event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
     if request.POST.get("remove"):
-        draft.code = ""
-        visible = {
-            pk for pk, tt in ticket_types_by_id(event=event).items() if tt.is_visible
-        }
-        draft.set_quantities(
-            {pk: qty for pk, qty in draft.quantities.items() if pk in visible}
-        )
-        draft.save(request.session, event.pk)
+        pending_code_set(request.session, event.pk, "")
         return redirect(_step_url("choose", event))
     form = CodeForm(request.POST)
     if form.is_valid():
@@ -218,102 +213,230 @@ def code_apply(request, slug):
         except CodeError as exc:
             form.add_error("code", exc.message)
         else:
-            draft.code = code.code
-            draft.save(request.session, event.pk)
+            pending_code_set(request.session, event.pk, code.code)
             return redirect(_step_url("choose", event))
     return choose_places(request, slug, code_form=form)
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
-def buyer_details(request, slug):
+@require_POST
+def reservation_cancel(request, slug):
+    """ "Cancel and release these places", on every step."""
     event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
-    if not draft.quantities:
-        return redirect(_step_url("choose", event))
-    if gone := _places_gone(request, event, draft):
-        return gone
-    form = BuyerForm(_posted(request), initial=draft.buyer)
-    if request.method == "POST" and form.is_valid():
-        draft.buyer = form.cleaned_data
-        draft.save(request.session, event.pk)
-        return _after_step(
-            request, event, draft, _step_url("attendee", event, number=1)
+    reservation = reservation_for(request.session, event)
+    if reservation is not None and reservation_release(reservation_id=reservation.pk):
+        messages.success(
+            request, _("We have released your places. Nothing has been booked.")
         )
+    if reservation is not None and reservation.status != Reservation.Status.CONFIRMED:
+        request.session.pop(f"booking:{event.pk}", None)
+    return redirect(event.get_absolute_url())
+
+
+# -- the later steps work from the reservation -----------------------------
+
+
+class _Stop(Exception):
+    """A step cannot be shown: answer with `response` instead."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def _step_reservation(request, event) -> Reservation:
+    """This browser's live reservation, or raise _Stop with where to go."""
+    reservation = reservation_for(request.session, event)
+    if reservation is None:
+        raise _Stop(redirect(_step_url("choose", event)))
+    if reservation.status == Reservation.Status.CONFIRMED:
+        remember_order(request.session, reservation.order.reference)
+        raise _Stop(
+            redirect("tickets:confirmation", reference=reservation.order.reference)
+        )
+    if not reservation.is_live():
+        raise _Stop(_ended_page(request, event, reservation))
+    return reservation
+
+
+def _ended_page(request, event, reservation, status=410):
+    availability = event_availability(event=event)
     return render(
         request,
-        "tickets/buyer_details.html",
-        {"event": event, "form": form, "back_url": _step_url("choose", event)},
+        "tickets/reservation_ended.html",
+        {
+            "event": event,
+            "reservation": reservation,
+            "released": reservation.status == Reservation.Status.RELEASED,
+            "quantities": BookingDraft.of(reservation).quantities,
+            "availability": availability,
+            "choose_url": _step_url("choose", event),
+            "waitlist_url": reverse("tickets:waitlist_join", args=[event.slug]),
+        },
+        status=status,
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def attendee_details(request, slug, number):
-    event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
+def _step(view):
+    """Load the event and the live reservation for a later step."""
+
+    def wrapped(request, slug, **kwargs):
+        event = event_get_published(slug=slug)
+        try:
+            reservation = _step_reservation(request, event)
+        except _Stop as stop:
+            return stop.response
+        return view(request, event, reservation, BookingDraft.of(reservation), **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return never_cache(require_http_methods(["GET", "POST"])(wrapped))
+
+
+def _render_step(request, template, event, reservation, context):
+    return render(
+        request,
+        template,
+        {"event": event, "reservation": reservation, **context},
+    )
+
+
+def _save(reservation, draft) -> None:
+    reservation_answers_save(reservation=reservation, answers=draft.answers())
+
+
+def _total(reservation, draft) -> int:
+    types = {line.ticket_type_id: line.ticket_type for line in reservation.lines.all()}
+    return booking_quote(
+        ticket_types=types, quantities=draft.quantities, code=reservation.code
+    ).total_pence
+
+
+def _after_attendees(request, event, reservation, draft):
+    """Where to go once every attendee is known."""
+    if _total(reservation, draft) and not draft.is_complete(needs_payment=True):
+        return redirect(_step_url("payment", event))
+    if request.GET.get("change") or not _total(reservation, draft):
+        return redirect(_step_url("check", event))
+    return redirect(_step_url("payment", event))
+
+
+@_step
+def buyer_details(request, event, reservation, draft):
+    """Who is booking. With one place, the buyer is its attendee unless they
+    say they are booking for someone else: one page instead of two."""
+    alone = reservation.places == 1
+    asked = request.GET.get("for")
+    someone_else = asked == SOMEONE_ELSE or (
+        asked != MYSELF and bool(draft.buyer) and not draft.for_self
+    )
+    if alone and not someone_else:
+        initial = draft.attendees[0] if draft.for_self and draft.attendees else {}
+        if not initial and draft.buyer:  # such as a waiting list offer's
+            initial = {"email": draft.buyer["buyer_email"]}
+        form = SelfAttendeeForm(_posted(request), initial=initial)
+        if request.method == "POST" and form.is_valid():
+            draft.buyer = form.buyer()
+            draft.for_self = True
+            draft.set_attendee(1, _attendee_values(form))
+            _save(reservation, draft)
+            return _after_attendees(request, event, reservation, draft)
+        return _render_step(
+            request,
+            "tickets/self_details.html",
+            event,
+            reservation,
+            {
+                "form": form,
+                "someone_else_url": _step_url("buyer", event) + f"?for={SOMEONE_ELSE}",
+                "back_url": _step_url("choose", event) + "?change=1",
+            },
+        )
+    form = BuyerForm(_posted(request), initial=draft.buyer)
+    if request.method == "POST" and form.is_valid():
+        if draft.for_self:  # the one attendee was the buyer: ask again
+            draft.attendees = []
+        draft.buyer = form.cleaned_data
+        draft.for_self = False
+        _save(reservation, draft)
+        if request.GET.get("change") and draft.attendees_complete():
+            return _after_attendees(request, event, reservation, draft)
+        return redirect(_step_url("attendee", event, number=1))
+    return _render_step(
+        request,
+        "tickets/buyer_details.html",
+        event,
+        reservation,
+        {
+            "form": form,
+            "back_url": _step_url("choose", event) + "?change=1",
+            "myself_url": _step_url("buyer", event) + f"?for={MYSELF}" if alone else "",
+        },
+    )
+
+
+def _attendee_values(form) -> dict:
+    return {
+        **{k: form.cleaned_data[k] for k in AttendeeForm.Meta.fields},
+        **form.consent_values(),
+    }
+
+
+@_step
+def attendee_details(request, event, reservation, draft, number):
     slots = draft.slots()
-    if not draft.quantities or not draft.buyer:
-        return redirect(_step_url("choose", event))
+    if not draft.buyer:
+        return redirect(_step_url("buyer", event))
     if not 1 <= number <= len(slots):
         raise Http404
-    if gone := _places_gone(request, event, draft):
-        return gone
     missing = draft.first_missing_attendee()
     if missing is not None and number > missing:
         return redirect(_step_url("attendee", event, number=missing))
     saved = draft.attendees[number - 1] if number <= len(draft.attendees) else {}
-    initial = saved or (
-        {"email": draft.buyer.get("buyer_email")} if number == 1 else {}
-    )
-    form = AttendeeForm(_posted(request), initial=initial)
+    if not saved and number == 1:
+        saved = {"email": draft.buyer.get("buyer_email")}
+    form = AttendeeForm(_posted(request), initial=saved)
     if request.method == "POST" and form.is_valid():
-        draft.set_attendee(
-            number,
-            {
-                **{k: form.cleaned_data[k] for k in form.Meta.fields},
-                **form.consent_values(),
-            },
-        )
-        draft.save(request.session, event.pk)
+        draft.set_attendee(number, _attendee_values(form))
+        if draft.for_self and number == 1:
+            draft.buyer = {
+                "buyer_name": f"{form.cleaned_data['first_name']} "
+                f"{form.cleaned_data['last_name']}".strip()[:200],
+                "buyer_email": form.cleaned_data["email"],
+            }
+        _save(reservation, draft)
         if number < len(slots):
-            next_url = _step_url("attendee", event, number=number + 1)
-        elif _total_pence(draft, ticket_types_by_id(event=event)):
-            next_url = _step_url("payment", event)
-        else:
-            next_url = _step_url("check", event)
-        return _after_step(request, event, draft, next_url)
+            nxt = _step_url("attendee", event, number=number + 1)
+            if request.GET.get("change") and draft.attendees_complete():
+                return _after_attendees(request, event, reservation, draft)
+            return redirect(nxt)
+        return _after_attendees(request, event, reservation, draft)
     back_url = (
         _step_url("attendee", event, number=number - 1)
         if number > 1
         else _step_url("buyer", event)
     )
-    ticket_types = ticket_types_by_id(event=event)
-    return render(
+    types = {line.ticket_type_id: line.ticket_type for line in reservation.lines.all()}
+    return _render_step(
         request,
         "tickets/attendee_details.html",
+        event,
+        reservation,
         {
-            "event": event,
             "form": form,
             "number": number,
             "count": len(slots),
-            "ticket_type": ticket_types.get(slots[number - 1]),
+            "ticket_type": types.get(slots[number - 1]),
             "back_url": back_url,
         },
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def payment_method(request, slug):
-    event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
+@_step
+def payment_method(request, event, reservation, draft):
     if not draft.attendees_complete():
-        return redirect(_step_url("choose", event))
-    if not _total_pence(draft, ticket_types_by_id(event=event)):
+        return redirect(_step_url("buyer", event))
+    if not _total(reservation, draft):
         return redirect(_step_url("check", event))
-    if gone := _places_gone(request, event, draft):
-        return gone
     form = PaymentMethodForm(
         _posted(request),
         initial={"method": draft.payment},
@@ -324,70 +447,75 @@ def payment_method(request, slug):
         draft.payment = form.cleaned_data["method"]
         if draft.payment == Order.PaymentMethod.INVOICE:
             next_url = _step_url("invoice", event)
+            if request.GET.get("change") and draft.billing:
+                next_url = _step_url("check", event)
         else:
             draft.billing = {}
             next_url = _step_url("check", event)
-        draft.save(request.session, event.pk)
-        return _after_step(request, event, draft, next_url)
-    return render(
+        _save(reservation, draft)
+        return redirect(next_url)
+    return _render_step(
         request,
         "tickets/payment_method.html",
+        event,
+        reservation,
         {
-            "event": event,
             "form": form,
             "back_url": _step_url("attendee", event, number=len(draft.slots())),
         },
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def invoice_details(request, slug):
-    event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
+@_step
+def invoice_details(request, event, reservation, draft):
     if not draft.attendees_complete() or draft.payment != Order.PaymentMethod.INVOICE:
-        return redirect(_step_url("choose", event))
-    if gone := _places_gone(request, event, draft):
-        return gone
+        return redirect(_step_url("payment", event))
     form = InvoiceDetailsForm(_posted(request), initial=draft.billing)
     if request.method == "POST" and form.is_valid():
         draft.billing = {
             key: form.cleaned_data[key] for key in InvoiceDetailsForm.base_fields
         }
-        draft.save(request.session, event.pk)
+        _save(reservation, draft)
         return redirect(_step_url("check", event))
-    return render(
+    return _render_step(
         request,
         "tickets/invoice_details.html",
-        {"event": event, "form": form, "back_url": _step_url("payment", event)},
+        event,
+        reservation,
+        {"form": form, "back_url": _step_url("payment", event)},
     )
 
 
-def _book(request, event, draft, needs_payment):
-    """Make the order; for card payment, send the buyer on to Stripe."""
-    order = order_create(
-        event_id=event.pk,
+# -- check your answers and confirm, once ----------------------------------
+
+
+def _confirm(request, event, reservation, draft, needs_payment):
+    """Turn the reservation into the order; for card payment, send the buyer
+    on to Stripe. A second POST lands where the first did."""
+    order, _created = reservation_confirm(
+        reservation=reservation,
         buyer_name=draft.buyer["buyer_name"],
         buyer_email=draft.buyer["buyer_email"],
         lines=draft.order_lines(),
-        code=draft.code or None,
         payment_method=draft.payment if needs_payment else None,
         billing=draft.billing_details() if needs_payment else None,
-        offer=draft.offer or None,
     )
+    return _to_order(request, order)
+
+
+def _to_order(request, order):
     remember_order(request.session, order.reference)
-    if order.payment_method != Order.PaymentMethod.CARD:
-        BookingDraft.clear(request.session, event.pk)
+    if order.payment_method != Order.PaymentMethod.CARD or not order.is_held:
         return redirect("tickets:confirmation", reference=order.reference)
     manage = order.get_absolute_url()
+    # One Checkout Session per order (and so per reservation): asked again,
+    # Stripe answers with the same one (the idempotency key is the order's).
     checkout_url = checkout_start(
         order_id=order.pk,
         success_url=request.build_absolute_uri(f"{manage}payment/return/")
         + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=request.build_absolute_uri(f"{manage}payment/cancel/"),
     )
-    # The draft stays until the payment is confirmed, so the buyer who
-    # comes back from Stripe without paying need not type it all again.
     return redirect(checkout_url)
 
 
@@ -395,32 +523,55 @@ def _book(request, event, draft, needs_payment):
 @require_http_methods(["GET", "POST"])
 def check_answers(request, slug):
     event = event_get_published(slug=slug)
-    draft = BookingDraft.load(request.session, event.pk)
-    ticket_types = ticket_types_by_id(event=event)
-    total = _total_pence(draft, ticket_types)
-    if not draft.attendees_complete():
+    reservation = reservation_for(request.session, event)
+    if reservation is None:
         return redirect(_step_url("choose", event))
+    if reservation.status == Reservation.Status.CONFIRMED:
+        if request.method == "POST":  # a double click, a retry, another tab
+            try:
+                return _to_order(request, reservation.order)
+            except BookingError as exc:
+                messages.error(request, exc.message)
+        remember_order(request.session, reservation.order.reference)
+        return redirect("tickets:confirmation", reference=reservation.order.reference)
+    draft = BookingDraft.of(reservation)
+    # A confirm after the time ran out is tried: the places are taken again
+    # if they are still free. Looking at the page then says what happened.
+    if not reservation.is_live() and (
+        request.method != "POST" or reservation.status == Reservation.Status.RELEASED
+    ):
+        return _ended_page(request, event, reservation)
+    total = _total(reservation, draft)
+    if not draft.attendees_complete():
+        return redirect(_step_url("buyer", event))
     if not draft.is_complete(needs_payment=total > 0):
         return redirect(_step_url("payment", event))
-    if gone := _places_gone(request, event, draft):
-        return gone
     error = None
     if request.method == "POST":
         try:
-            return _book(request, event, draft, needs_payment=total > 0)
+            return _confirm(request, event, reservation, draft, needs_payment=total > 0)
         except BookingError as exc:
             error = exc
+        if not reservation.is_live():
+            return _ended_page(request, event, reservation, status=409)
+    return _check_page(request, event, reservation, draft, total, error)
+
+
+def _check_page(request, event, reservation, draft, total, error):
+    types = {line.ticket_type_id: line.ticket_type for line in reservation.lines.all()}
     attendees = [
-        {"number": n, "ticket_type": ticket_types.get(pk), **details}
+        {"number": n, "ticket_type": types.get(pk), **details}
         for n, (pk, details) in enumerate(
             zip(draft.slots(), draft.attendees, strict=True), start=1
         )
     ]
-    quote = _quote(draft, ticket_types)
+    quote = booking_quote(
+        ticket_types=types, quantities=draft.quantities, code=reservation.code
+    )
     priced = {line.ticket_type.pk: line for line in quote.lines}
     lines = [
         {
-            "ticket_type": ticket_types.get(pk),
+            "ticket_type": types.get(pk),
             "quantity": qty,
             "unit": priced[pk].price_pence if pk in priced else 0,
             "was": priced[pk].unit_pence if pk in priced else None,
@@ -429,16 +580,13 @@ def check_answers(request, slug):
         }
         for pk, qty in sorted(draft.quantities.items())
     ]
-    code_problem = ""
-    if draft.code:
-        _code, code_problem = code_for_draft(event=event, text=draft.code)
-        if code_problem and error is None:
-            error = CodeError(code_problem)
     if total:
         back_url = _step_url(
             "invoice" if draft.payment == Order.PaymentMethod.INVOICE else "payment",
             event,
         )
+    elif draft.for_self:
+        back_url = _step_url("buyer", event)
     else:
         back_url = _step_url("attendee", event, number=len(attendees))
     # Too busy to take the pool's lock in time: 503 and try again, never 500.
@@ -448,6 +596,7 @@ def check_answers(request, slug):
         "tickets/check_answers.html",
         {
             "event": event,
+            "reservation": reservation,
             "draft": draft,
             "lines": lines,
             "total": total,
@@ -455,7 +604,6 @@ def check_answers(request, slug):
             "error": error,
             "sold_out": isinstance(error, SoldOut),
             "quote": quote,
-            "code_problem": code_problem,
             "back_url": back_url,
         },
         status=503 if busy else 409 if error else 200,

@@ -12,14 +12,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import stripe_api
-from ..booking import BookingDraft, remember_order
-from ..models import Order
+from ..booking import remember_order, reservation_remember
+from ..models import Order, Reservation
 from ..services import (
     Actor,
     checkout_abandon,
     checkout_session_sync,
     stripe_event_process,
 )
+from ..services.errors import BookingError
+from ..services.reservations import reservation_again
 from .manage import order_for_link
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,6 @@ def payment_return(request, reference, secret):
         order.refresh_from_db()
     remember_order(request.session, order.reference)
     if order.status == Order.Status.CONFIRMED:
-        BookingDraft.clear(request.session, order.event_id)
         return redirect("tickets:confirmation", reference=order.reference)
     if order.payment_status == Order.PaymentStatus.PAID:
         # Paid after the hold ended and the places had gone: being refunded.
@@ -81,6 +82,22 @@ def payment_cancel(request, reference, secret):
         # Stripe could not be reached to close the payment page: the hold
         # simply runs out unless the buyer pays.
         return redirect("tickets:payment_return", reference=reference, secret=secret)
+    return _book_again(request, order)
+
+
+def _book_again(request, order):
+    """Reserve the same places again with the answers given, so the buyer
+    who left Stripe's page can pay another way without typing it all again;
+    if the places have gone meanwhile, say so on the first step."""
+    previous = Reservation.objects.filter(order=order).first()
+    if previous is None:
+        return redirect("tickets:choose", slug=order.event.slug)
+    try:
+        again = reservation_again(reservation=previous)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+        return redirect("tickets:choose", slug=order.event.slug)
+    reservation_remember(request.session, again)
     return redirect("tickets:check", slug=order.event.slug)
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events.selectors import event_get_published
 
-from ..booking import BookingDraft
+from ..booking import pending_offer_set
 from ..forms import WaitlistJoinForm
 from ..models import WaitlistEntry
 from ..selectors import event_availability
@@ -93,15 +93,8 @@ def offer(request, token):
     except OfferNotAvailable as exc:
         error = exc.message
     if request.method == "POST" and error is None:
-        draft = BookingDraft.load(request.session, event.pk)
-        draft.offer = found.token
-        draft.set_quantities({})
-        if not draft.buyer:
-            draft.buyer = {
-                "buyer_name": found.entry.name,
-                "buyer_email": found.entry.email,
-            }
-        draft.save(request.session, event.pk)
+        # Its place is reserved at the first step, like any other.
+        pending_offer_set(request.session, event.pk, found.token)
         return redirect("tickets:choose", slug=event.slug)
     return render(
         request,
