@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -63,7 +64,10 @@ def add_programme(event, n: int) -> None:
         make_ticket_type(event, name=f"Type {i}", position=i)
 
 
-def count_queries(client, path) -> int:
+def count_queries(client, path, *, cached=False) -> int:
+    """Queries of one visit; with cached=False, as the first visitor's."""
+    if not cached:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
     return len(queries)
@@ -80,6 +84,10 @@ def test_event_page_queries_do_not_grow_with_content(client, db):
         client, large.get_absolute_url()
     )
     assert count_queries(client, large.get_absolute_url()) <= 8
+    # The places left come from the cache for the next visitor.
+    assert count_queries(client, large.get_absolute_url(), cached=True) < (
+        count_queries(client, large.get_absolute_url())
+    )
 
 
 def test_speaker_pages(client, event):

@@ -13,7 +13,8 @@ def test_availability_json(client, event, free_type):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["Cache-Control"] == "no-store"
+    # Kept by browsers and proxies for seconds at most.
+    assert response["Cache-Control"] == "public, max-age=2"
     data = response.json()
     assert {k: data[k] for k in ("capacity", "confirmed", "held", "remaining")} == {
         "capacity": 250,

@@ -2,7 +2,6 @@
 
 import re
 
-from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import make_ticket_type

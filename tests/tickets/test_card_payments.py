@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import book, make_ticket_type, post_webhook
 from tests.tickets.flow import fill_up_to_check, url
-from tickets.booking import BookingDraft
-from tickets.models import Order, OrderChange, StripeEvent, Ticket
+from tickets.models import Order, OrderChange, Reservation, StripeEvent, Ticket
 from tickets.selectors import event_availability
 from tickets.services import (
     Actor,
@@ -193,8 +192,10 @@ def test_the_return_page_confirms_when_the_webhook_is_late(
     assert order.status == Order.Status.CONFIRMED
     page = client.get(response["Location"]).content.decode()
     assert "Booking complete" in page and "You have paid £95" in page
-    # The draft is cleared once paid, so going back cannot buy twice.
-    assert not BookingDraft.load(client.session, event.pk).quantities
+    # The reservation is the order now, so going back cannot buy twice.
+    again = client.post(url("check", event))
+    assert again["Location"] == f"/bookings/{order.reference}/"
+    assert Order.objects.count() == 1
     # Then the webhook arrives: nothing more happens.
     assert post_webhook(client, fake_stripe, webhook).status_code == 200
     assert OrderChange.objects.filter(order=order, action="paid").count() == 1
@@ -247,11 +248,14 @@ def test_stripe_failing_at_checkout_gives_a_message_and_the_places_back(
     order = Order.objects.get()
     assert order.status == Order.Status.CANCELLED
     assert set(order.tickets.values_list("status", flat=True)) == {"cancelled"}
+    # The places are reserved again with the answers given, so trying again
+    # is one click.
     event.refresh_from_db()
-    assert event.places_taken == 0
-    assert event_availability(event=event).remaining == 250
-    # The answers are kept, so trying again is one click.
-    assert BookingDraft.load(client.session, event.pk).is_complete(needs_payment=True)
+    assert event.places_taken == 1
+    assert event_availability(event=event).remaining == 249
+    again = Reservation.objects.get(status=Reservation.Status.ACTIVE)
+    assert again.answers["buyer"] and again.answers["payment"] == "card"
+    assert client.get(url("check", event)).status_code == 200
 
 
 def test_a_payment_that_does_not_match_the_order_is_not_confirmed(
@@ -392,8 +396,12 @@ def test_leaving_stripe_without_paying_releases_the_places_and_keeps_answers(
     assert fake_stripe.sessions[order.stripe_session_id]["status"] == "expired"
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
+    assert set(order.tickets.values_list("status", flat=True)) == {"cancelled"}
+    # Its places are reserved again for the buyer, with their answers.
     event.refresh_from_db()
-    assert event.places_taken == 0
+    assert event.places_taken == 2
+    again = Reservation.objects.get(status=Reservation.Status.ACTIVE)
+    assert again.places == 2 and len(again.answers["attendees"]) == 2
 
 
 def test_an_abandoned_checkout_stops_counting_when_its_hold_runs_out(

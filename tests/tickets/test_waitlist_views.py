@@ -12,8 +12,8 @@ from events.models import Event
 from tests.conftest import book, make_event, make_ticket_type
 from tests.tickets.flow import fill_up_to_check, url
 from tests.tickets.waitlist_helpers import assert_pool_consistent, join
-from tickets.models import Order, Ticket, WaitlistEntry, WaitlistOffer
-from tickets.services import Actor, order_cancel
+from tickets.models import Order, Reservation, Ticket, WaitlistEntry, WaitlistOffer
+from tickets.services import Actor, holds_expire, order_cancel
 
 Entry = WaitlistEntry
 Offer = WaitlistOffer
@@ -188,14 +188,19 @@ def test_an_expired_offer_link_says_so(client, sold_out):
 
 
 def test_an_offer_that_expires_while_booking_goes_to_the_next_person(client, sold_out):
+    """The offer's place is reserved at step 1 for as long as the offer would
+    have lasted; once that runs out, it goes to the next person waiting."""
     event, ticket_type, order = sold_out
     offer = offer_for(event, order)
     join(event, 2)
     client.post(offer_url(offer))
     fill_up_to_check(client, event, ticket_type, count=1)
-    Offer.objects.filter(pk=offer.pk).update(
-        expires_at=timezone.now() - timedelta(minutes=1)
-    )
+    reservation = Reservation.objects.get()
+    assert reservation.offer_id == offer.pk
+    assert reservation.expires_at >= Offer.objects.get(pk=offer.pk).expires_at
+    Reservation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert holds_expire() == 0  # no order expired; the reservation did
+    assert Offer.objects.filter(status="offered").count() == 1  # person 2's
     response = client.post(url("check", event))
     assert response.status_code == 409
     assert "sold out" in response.content.decode()

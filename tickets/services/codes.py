@@ -102,9 +102,20 @@ def code_find(*, event: Event, text: str, now=None) -> Code:
         raise CodeError(
             _("That code expired on %(when)s") % {"when": _when(code.valid_until)}
         )
+    if code.uses >= code.max_uses and _lapsed_uses_given_back(code, now):
+        code.refresh_from_db(fields=["uses"])
     if code.uses >= code.max_uses:
         raise CodeError(_("That code has been used for all its places"))
     return code
+
+
+def _lapsed_uses_given_back(code: Code, now) -> bool:
+    """Give back the uses held by reservations of this code whose time ran
+    out (they stopped counting then; the counter is tidied here, under the
+    pool's lock). True if any were."""
+    from .reservations import reservations_lapsed_with_code_release
+
+    return reservations_lapsed_with_code_release(code=code, now=now)
 
 
 def _when(moment) -> str:

@@ -142,7 +142,7 @@ def reservation_create(
             )
             places_take(event_id=event.pk, quantities=quantities)
             if reservation.code_uses:
-                code_uses_take(code_id=found.pk, quantity=reservation.code_uses)
+                _code_uses_take(event.pk, found.pk, reservation.code_uses, now)
             if replaces is not None:
                 # Places the old reservation gave back and this one did not
                 # take go to the waiting list first, as any freed place does.
@@ -165,6 +165,18 @@ def reservation_create(
             ) from exc
         raise
     return reservation
+
+
+def _code_uses_take(event_id: int, code_id: int, quantity: int, now) -> None:
+    """Take the code's uses (the pool is locked); uses held by reservations
+    that ran out are given back first if that is what stands in the way."""
+    try:
+        with transaction.atomic():
+            code_uses_take(code_id=code_id, quantity=quantity)
+    except CodeUsedUp:
+        if not reservations_release_expired(event_id=event_id, now=now):
+            raise
+        code_uses_take(code_id=code_id, quantity=quantity)
 
 
 def reservation_again(*, reservation: Reservation) -> Reservation:
@@ -268,6 +280,20 @@ def reservations_release_expired(*, event_id: int, now=None) -> int:
     if expired:
         _offers_make(event_id)
     return len(expired)
+
+
+def reservations_lapsed_with_code_release(*, code, now=None) -> bool:
+    """End the reservations of `code`'s event if any holding uses of it has
+    run out; True if any did. Runs in a transaction of its own."""
+    now = now or timezone.now()
+    lapsed = Reservation.objects.filter(
+        code=code, status=Status.ACTIVE, expires_at__lte=now
+    )
+    if not lapsed.exists():
+        return False
+    with transaction.atomic():
+        lock_timeout_set()
+        return bool(reservations_release_expired(event_id=code.event_id, now=now))
 
 
 def reservations_expire(*, now=None) -> int:

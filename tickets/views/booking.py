@@ -36,7 +36,13 @@ from ..forms import (
 )
 from ..models import Order, Reservation
 from ..selectors import availability_cached, event_availability, order_with_tickets
-from ..services import BookingBusy, BookingError, SoldOut, checkout_start
+from ..services import (
+    BookingBusy,
+    BookingError,
+    PaymentStartFailed,
+    SoldOut,
+    checkout_start,
+)
 from ..services.codes import (
     CodeError,
     booking_quote,
@@ -48,6 +54,7 @@ from ..services.codes import (
 )
 from ..services.reservations import (
     reservation_answers_save,
+    reservation_again,
     reservation_confirm,
     reservation_create,
     reservation_release,
@@ -204,6 +211,11 @@ def code_apply(request, slug):
     explained on the choose-places page and changes nothing."""
     event = event_get_published(slug=slug)
     if request.POST.get("remove"):
+        # Places reserved with the code (such as hidden sponsor places, or
+        # its price) go back: the buyer chooses again without it.
+        reservation = _live(reservation_for(request.session, event))
+        if reservation is not None and reservation.code_id:
+            reservation_release(reservation_id=reservation.pk)
         pending_code_set(request.session, event.pk, "")
         return redirect(_step_url("choose", event))
     form = CodeForm(request.POST)
@@ -258,7 +270,7 @@ def _step_reservation(request, event) -> Reservation:
     return reservation
 
 
-def _ended_page(request, event, reservation, status=410):
+def _ended_page(request, event, reservation, status=410, problem=""):
     availability = event_availability(event=event)
     return render(
         request,
@@ -267,6 +279,7 @@ def _ended_page(request, event, reservation, status=410):
             "event": event,
             "reservation": reservation,
             "released": reservation.status == Reservation.Status.RELEASED,
+            "problem": problem,
             "quantities": BookingDraft.of(reservation).quantities,
             "availability": availability,
             "choose_url": _step_url("choose", event),
@@ -500,7 +513,18 @@ def _confirm(request, event, reservation, draft, needs_payment):
         payment_method=draft.payment if needs_payment else None,
         billing=draft.billing_details() if needs_payment else None,
     )
-    return _to_order(request, order)
+    try:
+        return _to_order(request, order)
+    except PaymentStartFailed:
+        # The order's places went back; reserve them again with the same
+        # answers, so trying again (or paying another way) is one click.
+        try:
+            reservation_remember(
+                request.session, reservation_again(reservation=reservation)
+            )
+        except BookingError:
+            pass
+        raise
 
 
 def _to_order(request, order):
@@ -552,8 +576,15 @@ def check_answers(request, slug):
             return _confirm(request, event, reservation, draft, needs_payment=total > 0)
         except BookingError as exc:
             error = exc
-        if not reservation.is_live():
-            return _ended_page(request, event, reservation, status=409)
+        if isinstance(error, PaymentStartFailed):
+            # Show the answers again, with the places reserved once more.
+            again = reservation_for(request.session, event)
+            if again is not None and again.is_live():
+                reservation, draft = again, BookingDraft.of(again)
+        elif not reservation.is_live():
+            return _ended_page(
+                request, event, reservation, status=409, problem=error.message
+            )
     return _check_page(request, event, reservation, draft, total, error)
 
 
