@@ -70,6 +70,8 @@ def test_a_dropped_connection_shows_the_clean_page_and_saves_nothing(error):
         0,
     )
     assert assert_consistent(event) == 0
+    event.refresh_from_db()
+    assert event.places_taken == 2  # still reserved for the buyer
 
     # The database is back: the buyer's answers are still there.
     assert client.post(url("check", event)).status_code == 302

@@ -133,6 +133,8 @@ URLS = {
     "waiting-list/offers/<str:token>/": link_only(),
     # Using a code is a POST anyone booking may make.
     "events/<slug:slug>/book/code/": Rule(everyone(405).get, post={}),
+    # Releasing a reservation: a POST; a browser without one has nothing to let go.
+    "events/<slug:slug>/book/cancel/": Rule(everyone(405).get, post={}),
     # Only the browser that booked sees the confirmation page.
     "bookings/<str:reference>/": link_only(),
     # Manage my booking.

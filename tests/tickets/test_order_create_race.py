@@ -13,7 +13,7 @@ from django.db import connection
 
 from events.models import Event
 from tests.conftest import lines, make_event, make_ticket_type
-from tickets.models import Order, Ticket, TicketType
+from tickets.models import Order, Reservation, ReservationLine, Ticket, TicketType
 from tickets.services import SoldOut, order_create
 
 THREADS = 60
@@ -51,14 +51,24 @@ def race(event_id: int, ticket_type_id: int, sizes: list[int], code: str = "") -
 
 
 def assert_consistent(event: Event) -> int:
-    """The pool's counter equals the tickets held or confirmed; return it."""
+    """The pool's counter equals the places confirmed or held plus those in
+    active reservations; return the confirmed and held places."""
     event.refresh_from_db()
-    live = Ticket.objects.filter(event=event, status=Ticket.Status.CONFIRMED).count()
-    assert event.places_taken == live
-    assert live <= event.capacity
+    live = Ticket.objects.filter(
+        event=event, status__in=[Ticket.Status.CONFIRMED, Ticket.Status.HELD]
+    ).count()
+    reserved = ReservationLine.objects.filter(
+        reservation__event=event, reservation__status=Reservation.Status.ACTIVE
+    ).values_list("ticket_type_id", "quantity")
+    assert event.places_taken == live + sum(quantity for _pk, quantity in reserved)
+    assert event.places_taken <= event.capacity
     per_type = Counter(
-        Ticket.objects.filter(event=event).values_list("ticket_type_id", flat=True)
+        Ticket.objects.filter(event=event)
+        .exclude(status=Ticket.Status.CANCELLED)
+        .values_list("ticket_type_id", flat=True)
     )
+    for pk, quantity in reserved:
+        per_type[pk] += quantity
     for ticket_type in TicketType.objects.filter(event=event):
         assert ticket_type.places_taken == per_type[ticket_type.pk]
     return live
