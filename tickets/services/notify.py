@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Email, Order, Refund, Ticket
 from .history import order_change_record
-from .outbox import email_queue
+from .outbox import email_queue, emails_queue_new
 
 Kind = Email.Kind
 
@@ -16,36 +16,51 @@ def _is_buyer(order: Order, email: str) -> bool:
     return email.strip().casefold() == order.buyer_email.strip().casefold()
 
 
-def order_confirmed_notify(*, order: Order, tickets: list[Ticket]) -> None:
+def order_confirmed_notify(
+    *, order: Order, tickets: list[Ticket], new: bool = False
+) -> None:
     """The buyer gets the confirmation with every badge; each attendee with
     an address of their own gets their place and badge; an invoice goes to
-    the billing contact."""
-    email_queue(
-        kind=Kind.CONFIRMATION,
-        key=f"confirmation:{order.pk}",
-        to_email=order.buyer_email,
-        to_name=order.buyer_name,
-        order=order,
-    )
+    the billing contact. `new`: the order was made in this transaction, so
+    its e-mails are written in one statement."""
+    emails = [
+        {
+            "kind": Kind.CONFIRMATION,
+            "key": f"confirmation:{order.pk}",
+            "to_email": order.buyer_email,
+            "to_name": order.buyer_name,
+            "order": order,
+        }
+    ]
     for ticket in tickets:
         if not _is_buyer(order, ticket.email):
-            email_queue(
-                kind=Kind.ATTENDEE_TICKET,
-                key=f"attendee_ticket:{ticket.pk}",
-                to_email=ticket.email,
-                to_name=ticket.full_name,
-                order=order,
-                ticket=ticket,
+            emails.append(
+                {
+                    "kind": Kind.ATTENDEE_TICKET,
+                    "key": f"attendee_ticket:{ticket.pk}",
+                    "to_email": ticket.email,
+                    "to_name": ticket.full_name,
+                    "order": order,
+                    "ticket": ticket,
+                }
             )
-    invoice = getattr(order, "invoice", None)
-    if order.payment_method == Order.PaymentMethod.INVOICE and invoice is not None:
-        email_queue(
-            kind=Kind.INVOICE,
-            key=f"invoice:{order.pk}",
-            to_email=invoice.contact_email,
-            to_name=invoice.contact_name,
-            order=order,
-        )
+    if order.payment_method == Order.PaymentMethod.INVOICE:
+        invoice = getattr(order, "invoice", None)
+        if invoice is not None:
+            emails.append(
+                {
+                    "kind": Kind.INVOICE,
+                    "key": f"invoice:{order.pk}",
+                    "to_email": invoice.contact_email,
+                    "to_name": invoice.contact_name,
+                    "order": order,
+                }
+            )
+    if new:
+        emails_queue_new(emails)
+        return
+    for email in emails:
+        email_queue(**email)
 
 
 def order_confirmation_resend(*, order_id: int, actor) -> bool:

@@ -80,6 +80,33 @@ def email_queue(
     return email
 
 
+def emails_queue_new(emails: list[dict]) -> list[Email]:
+    """Write e-mails about something just created in this transaction (such
+    as a new order's confirmation) to the outbox in one statement: their keys
+    cannot exist yet, and the unique key still refuses a second copy."""
+    if _silenced.get() or not emails:
+        return []
+    rows = Email.objects.bulk_create(
+        Email(
+            key=email["key"],
+            kind=email["kind"],
+            to_email=email["to_email"],
+            to_name=email.get("to_name", "")[:200],
+            order=email.get("order"),
+            ticket=email.get("ticket"),
+            data=email.get("data") or {},
+        )
+        for email in emails
+    )
+    for row in rows:
+        if row.pk is None:  # a database that returns no ids (none we use)
+            row.pk = Email.objects.values_list("pk", flat=True).get(key=row.key)
+        transaction.on_commit(
+            lambda pk=row.pk: email_enqueue(email_id=pk), robust=True
+        )
+    return rows
+
+
 def email_enqueue(*, email_id: int) -> None:
     """Hand an e-mail to Celery. If the broker is down the row stays queued
     and the sweeper hands it over later."""

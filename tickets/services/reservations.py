@@ -471,7 +471,7 @@ def _confirm(reservation, order, tickets, invoice, quote, now, retake=None):
             message=_booked_message(order, len(tickets), reservation.code, quote),
         )
         if order.status == Order.Status.CONFIRMED:
-            order_confirmed_notify(order=order, tickets=tickets)
+            order_confirmed_notify(order=order, tickets=tickets, new=True)
         Reservation.objects.filter(pk=reservation.pk).update(
             status=Status.CONFIRMED, order=order, ended_at=now
         )

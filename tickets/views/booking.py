@@ -184,6 +184,8 @@ def choose_places(request, slug, code_form=None):
             if request.GET.get("change") and live is not None:
                 return redirect(_step_url("check", event))
             return redirect(_step_url("buyer", event))
+    if request.method == "POST" and status == 200 and availability.sold_out:
+        status = 409  # the places went while the buyer was choosing
     response = render(
         request,
         "tickets/choose_places.html",
