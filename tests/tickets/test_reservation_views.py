@@ -57,7 +57,7 @@ def test_sold_out_is_said_at_the_first_step_with_the_waiting_list(
     response = choose(client, event, {free_type.pk: 1})
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Sorry, this event is sold out." in page
+    assert "Sold out" in page and "Sorry, all places have been booked." in page
     assert "Join the waiting list" in page
     assert Reservation.objects.count() == 2
     # Nobody fills in details for places they cannot have.
