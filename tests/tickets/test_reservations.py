@@ -381,3 +381,19 @@ def test_the_attendees_details_are_stripped_and_kept(event, free_type):
     )
     assert order.buyer_name == "Grace Hopper"
     assert order.tickets.get().first_name == "Ada"
+
+
+def test_what_was_typed_is_forgotten_a_day_after_the_reservation_ended(
+    event, free_type
+):
+    kept = reserve(event, free_type, 1, answers={"buyer": {"buyer_name": "Kept"}})
+    gone = reserve(event, free_type, 1, answers={"buyer": {"buyer_name": "Gone"}})
+    reservation_release(reservation_id=kept.pk)
+    reservation_release(reservation_id=gone.pk)
+    Reservation.objects.filter(pk=gone.pk).update(
+        ended_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    reservations_expire()
+    kept.refresh_from_db()
+    gone.refresh_from_db()
+    assert kept.answers and gone.answers == {}

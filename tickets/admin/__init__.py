@@ -18,6 +18,7 @@ from . import (  # noqa: F401 - registers
     emails,
     orders,
     refunds,
+    reservations,
     ticket_types,
     tickets,
     waitlist,

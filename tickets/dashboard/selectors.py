@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from events.models import Event
 
-from ..models import Email, Order, Ticket, TicketType
+from ..models import Email, Order, Reservation, Ticket, TicketType
 
 ARRIVAL_SLOT_MINUTES = 15
 
@@ -20,10 +20,12 @@ class Pool:
     capacity: int
     confirmed: int
     held: int
+    # Chosen at the first step by people still typing their details.
+    reserved: int = 0
 
     @property
     def remaining(self) -> int:
-        return max(self.capacity - self.confirmed - self.held, 0)
+        return max(self.capacity - self.confirmed - self.held - self.reserved, 0)
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,18 @@ def ticket_type_sales(*, event: Event) -> list[TicketTypeSales]:
 
 
 def event_pool(*, event: Event, sales: list[TicketTypeSales]) -> Pool:
+    """The pool from the sales, and the places in live reservations. One
+    query."""
+    reserved = Reservation.objects.filter(
+        event=event,
+        status=Reservation.Status.ACTIVE,
+        expires_at__gt=timezone.now(),
+    ).aggregate(places=Sum("places", default=0))["places"]
     return Pool(
         capacity=event.capacity,
         confirmed=sum(item.confirmed for item in sales),
         held=sum(item.held for item in sales),
+        reserved=reserved,
     )
 
 

@@ -46,10 +46,14 @@ def _event_context(event) -> dict:
         "pool_chart": charts.stacked_bar(
             chart_id="chart-pool",
             title=_("Places: %(taken)d of %(capacity)d taken")
-            % {"taken": pool.confirmed + pool.held, "capacity": pool.capacity},
+            % {
+                "taken": pool.confirmed + pool.held + pool.reserved,
+                "capacity": pool.capacity,
+            },
             segments=[
                 charts.Segment(_("Confirmed"), pool.confirmed, "confirmed"),
                 charts.Segment(_("Held while paying"), pool.held, "held"),
+                charts.Segment(_("Reserved"), pool.reserved, "reserved"),
                 charts.Segment(_("Remaining"), pool.remaining, "remaining"),
             ],
             total=pool.capacity,

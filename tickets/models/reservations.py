@@ -30,8 +30,10 @@ class Reservation(models.Model):
         RELEASED = "released", _("Released by the buyer")
         EXPIRED = "expired", _("Time ran out")
 
+    # Reservations go with their event (an event with orders cannot be
+    # deleted anyway): one that never became a booking is no reason to keep it.
     event = models.ForeignKey(
-        Event, on_delete=models.PROTECT, related_name="reservations"
+        Event, on_delete=models.CASCADE, related_name="reservations"
     )
     # Kept in the buyer's session with the id: only that browser may use it.
     secret = models.CharField(max_length=64, unique=True, default=new_secret)
@@ -116,7 +118,7 @@ class ReservationLine(models.Model):
         Reservation, on_delete=models.CASCADE, related_name="lines"
     )
     ticket_type = models.ForeignKey(
-        TicketType, on_delete=models.PROTECT, related_name="reservation_lines"
+        TicketType, on_delete=models.CASCADE, related_name="reservation_lines"
     )
     quantity = models.PositiveIntegerField(_("places"))
 

@@ -101,9 +101,7 @@ def emails_queue_new(emails: list[dict]) -> list[Email]:
     for row in rows:
         if row.pk is None:  # a database that returns no ids (none we use)
             row.pk = Email.objects.values_list("pk", flat=True).get(key=row.key)
-        transaction.on_commit(
-            lambda pk=row.pk: email_enqueue(email_id=pk), robust=True
-        )
+        transaction.on_commit(lambda pk=row.pk: email_enqueue(email_id=pk), robust=True)
     return rows
 
 

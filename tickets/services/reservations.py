@@ -296,11 +296,22 @@ def reservations_lapsed_with_code_release(*, code, now=None) -> bool:
         return bool(reservations_release_expired(event_id=code.event_id, now=now))
 
 
+ANSWERS_KEPT = timedelta(days=1)
+
+
 def reservations_expire(*, now=None) -> int:
     """End every reservation whose time has run out, one event per
     transaction, and offer the places to people waiting. Run by Celery beat.
-    Availability already ignores them, so this only tidies the counters."""
+    Availability already ignores them, so this only tidies the counters.
+
+    What buyers typed is kept with a reservation only for a day after it
+    ended (long enough to pay another way after leaving Stripe's page): the
+    order has its own copy, and nobody else needs it.
+    """
     now = now or timezone.now()
+    Reservation.objects.filter(ended_at__lt=now - ANSWERS_KEPT).exclude(
+        answers={}
+    ).update(answers={})
     event_ids = (
         Reservation.objects.filter(status=Status.ACTIVE, expires_at__lte=now)
         .values_list("event_id", flat=True)

@@ -53,8 +53,8 @@ from ..services.codes import (
     code_for_draft,
 )
 from ..services.reservations import (
-    reservation_answers_save,
     reservation_again,
+    reservation_answers_save,
     reservation_confirm,
     reservation_create,
     reservation_release,
