@@ -25,10 +25,11 @@ urlpatterns = [
     # First: door devices call its API many times a second, and the
     # includes without a prefix below are tried pattern by pattern.
     path("checkin/", include("tickets.urls_checkin")),
+    # Polled by load balancers every few seconds: found before the pages.
+    path("", include("psdm.ops.urls")),
     path("", include("events.urls")),
     path("", include("tickets.urls")),
     path("", include("sponsors.urls")),
-    path("", include("psdm.ops.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

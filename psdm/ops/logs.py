@@ -35,8 +35,14 @@ TOKEN = re.compile(
 
 def redact(text: str) -> str:
     """Mask e-mail addresses, manage-link secrets and badge codes."""
-    text = NAMED_EMAIL.sub("[email]", EMAIL.sub("[email]", text))
-    text = MANAGE_LINK.sub(r"\1[secret]", text)
+    # Each pattern only where it can match: NAMED_EMAIL alone costs 20 us
+    # on a request's log line, and every request logs one.
+    if "@" in text:
+        text = EMAIL.sub("[email]", text)
+    if "<[email]>" in text:
+        text = NAMED_EMAIL.sub("[email]", text)
+    if "/bookings/" in text:
+        text = MANAGE_LINK.sub(r"\1[secret]", text)
     return TOKEN.sub("[secret]", text)
 
 
