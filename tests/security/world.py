@@ -32,6 +32,7 @@ from tickets.models import (
 )
 from tickets.roles import DOOR_STAFF_GROUP, ORGANISER_GROUP
 from tickets.services import door_devices
+from tickets.services.reservations import reservation_create
 
 # Who asks. "attendee" is anonymous too: what they hold is their booking's
 # manage-my-booking link (and a session that remembers their booking).
@@ -100,6 +101,8 @@ def world_make(media_root) -> World:
     order = book(event, paid, 2, payment_method="invoice", billing=billing())
     other = book(event, free, 2, buyer_email="someone@example.gov.uk")
     assert order.status == Order.Status.CONFIRMED and hasattr(order, "invoice")
+    # Somebody else's booking in progress (admin shows reservations).
+    reservation_create(event_id=event.pk, quantities={free.pk: 1})
 
     users = {
         "user": _user("no-role"),

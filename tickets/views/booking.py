@@ -1,8 +1,10 @@
 """The booking flow: choose places (they are reserved there), your details,
 attendees, payment, check, confirm."""
 
+import json
+
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from django.views.decorators.http import (
 )
 
 from events.selectors import event_get_published
+from psdm.ops.remembered import remembered
 
 from ..booking import (
     BookingDraft,
@@ -35,7 +38,12 @@ from ..forms import (
     SelfAttendeeForm,
 )
 from ..models import Order, Reservation
-from ..selectors import availability_cached, event_availability, order_with_tickets
+from ..selectors import (
+    AVAILABILITY_CACHE_SECONDS,
+    availability_cached,
+    event_availability,
+    order_with_tickets,
+)
 from ..services import (
     BookingBusy,
     BookingError,
@@ -68,11 +76,28 @@ MYSELF = "me"
 
 @require_GET
 def availability_json(request, slug):
-    event = event_get_published(slug=slug)
-    response = JsonResponse(availability_cached(event).as_json())
-    # Short: a place that has gone shows as gone within seconds.
-    response["Cache-Control"] = "public, max-age=2"
+    """The places left, for the event page's counter. Polled by everyone
+    with the page open, so served from the cache without touching the
+    database; it is at most AVAILABILITY_CACHE_SECONDS old."""
+    body = remembered(
+        f"availability.json:{slug}",
+        AVAILABILITY_CACHE_SECONDS,
+        lambda: _availability_body(slug),
+        what="availability.json",
+    )
+    if body is None:
+        raise Http404
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = f"public, max-age={AVAILABILITY_CACHE_SECONDS}"
     return response
+
+
+def _availability_body(slug) -> bytes | None:
+    try:
+        event = event_get_published(slug=slug)
+    except Http404:
+        return None
+    return json.dumps(availability_cached(event).as_json()).encode()
 
 
 def _posted(request):
