@@ -251,6 +251,7 @@ ADMIN_MODELS = {
     "tickets.email": ("organiser", READ_ONLY),
     "tickets.broadcast": ("organiser", SEND_ONLY),
     "tickets.waitlistentry": ("organiser", READ_ONLY),
+    "tickets.reservation": ("organiser", READ_ONLY),
     "tickets.code": ("organiser", FULL),
     # Revoked, never deleted: the scan log keeps each scan's device.
     "tickets.doordevice": ("organiser", {**FULL, "delete": 403}),
