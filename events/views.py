@@ -1,7 +1,11 @@
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
+
+from psdm.ops.remembered import remembered
 
 from .calendar import agenda_ics
 from .extensions import event_context
@@ -35,9 +39,34 @@ def archive(request):
     return render(request, "events/archive.html", {"events": event_list_past()})
 
 
+# How long a visitor's copy of an event page may be served to the next one.
+EVENT_PAGE_CACHE_SECONDS = 10
+
+
 @require_GET
 def event_detail(request, slug):
+    """The event page. The same for every visitor without messages waiting,
+    so it is drawn once for them all: the copy is keyed by the pool's
+    counter (a place taken or given back draws it again at once) and the
+    event's last change, and kept EVENT_PAGE_CACHE_SECONDS (speakers,
+    sponsors and places freed by time running out show within that)."""
     event = event_get_published(slug=slug)
+    if len(messages.get_messages(request)):
+        return _event_page(request, event)
+    key = (
+        f"event-page:{event.pk}:{event.places_taken}:{event.capacity}:"
+        f"{event.updated_at.timestamp()}:{get_language()}"
+    )
+    html = remembered(
+        key,
+        EVENT_PAGE_CACHE_SECONDS,
+        lambda: _event_page(request, event).content,
+        what="event page",
+    )
+    return HttpResponse(html)
+
+
+def _event_page(request, event):
     context = {
         "event": event,
         "speakers": event_speakers(event=event),

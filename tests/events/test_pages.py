@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -182,3 +183,35 @@ def test_a_past_event_page_says_it_took_place(client, db):
     )
     page = client.get(past.get_absolute_url()).content.decode()
     assert "This event took place on" in page and "Book your place" not in page
+
+
+def test_the_event_page_is_drawn_once_for_everyone_until_places_change(client, event):
+    """A booking shows at once; between bookings the copy is served."""
+    from tests.conftest import book, make_ticket_type
+
+    ticket_type = make_ticket_type(event)
+    first = client.get(event.get_absolute_url()).content.decode()
+    assert "250 of 250 places left" in first
+    assert count_queries(client, event.get_absolute_url(), cached=True) == 1
+    book(event, ticket_type, count=3)
+    assert (
+        "247 of 250 places left"
+        in client.get(event.get_absolute_url()).content.decode()
+    )
+
+
+def test_a_visitor_with_a_message_gets_their_own_page(client, event):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    client.get(event.get_absolute_url())  # the copy for everyone
+    storage = CookieStorage(type("Request", (), {"COOKIES": {}})())
+    storage.add(constants.SUCCESS, "We have released your places.")
+    client.cookies["messages"] = storage._encode(list(storage._queued_messages))
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "We have released your places." in page
+    # ...and the next visitor still gets the copy without it.
+    assert (
+        "We have released your places."
+        not in Client().get(event.get_absolute_url()).content.decode()
+    )
