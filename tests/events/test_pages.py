@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.test import Client
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -187,7 +189,6 @@ def test_a_past_event_page_says_it_took_place(client, db):
 
 def test_the_event_page_is_drawn_once_for_everyone_until_places_change(client, event):
     """A booking shows at once; between bookings the copy is served."""
-    from tests.conftest import book, make_ticket_type
 
     ticket_type = make_ticket_type(event)
     first = client.get(event.get_absolute_url()).content.decode()
@@ -201,8 +202,6 @@ def test_the_event_page_is_drawn_once_for_everyone_until_places_change(client, e
 
 
 def test_a_visitor_with_a_message_gets_their_own_page(client, event):
-    from django.contrib.messages import constants
-    from django.contrib.messages.storage.cookie import CookieStorage
 
     client.get(event.get_absolute_url())  # the copy for everyone
     storage = CookieStorage(type("Request", (), {"COOKIES": {}})())
