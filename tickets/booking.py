@@ -9,10 +9,11 @@ see or change it.
 
 from dataclasses import dataclass, field, fields
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
-from .models import Order, Reservation
+from .models import Order, Reservation, ReservationLine
 from .services import AttendeeDetails, BillingDetails, OrderLine
 
 ATTENDEE_KEYS = {f.name for f in fields(AttendeeDetails)}
@@ -89,9 +90,10 @@ def reservation_for(session, event) -> Reservation | None:
         raise Http404 from None
     if not isinstance(secret, str):
         raise Http404
+    lines = ReservationLine.objects.select_related("ticket_type")
     reservation = (
         Reservation.objects.select_related("code", "order")
-        .prefetch_related("lines__ticket_type")
+        .prefetch_related(Prefetch("lines", queryset=lines))
         .filter(pk=pk, event_id=event.pk)
         .first()
     )

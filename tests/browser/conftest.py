@@ -276,3 +276,26 @@ def press_and_load(page: Page, key: str = "Enter") -> int:
         page.keyboard.press(key)
     response = navigation.value
     return response.status if response else 0
+
+
+# --- Reservations ---------------------------------------------------------
+
+HOLD_TITLE = "Your places are reserved"
+CANCEL_HOLD = "Cancel and release these places"
+
+
+def expect_hold(page: Page, places: int) -> Locator:
+    """The step's "Your places are reserved" banner holds `places` places,
+    with the time they are held until and the minutes left; return it."""
+    banner = page.get_by_role("region", name=HOLD_TITLE)
+    expect(banner).to_be_visible()
+    what = "your place" if places == 1 else f"your {places} places"
+    expect(banner.locator("#hold-countdown")).to_have_text(
+        re.compile(
+            rf"^\s*We're holding {what} until (\d{{1,2}}(:\d\d)?[ap]m|midday)"
+            r" – (\d+ minutes?|1 minute) left\s*$"
+        )
+    )
+    expect(banner.get_by_role("button", name=CANCEL_HOLD)).to_be_visible()
+    expect(page.locator("#hold-announce")).to_have_attribute("aria-live", "assertive")
+    return banner

@@ -75,6 +75,7 @@ def reservation_minutes() -> float:
 def reservation_create(
     *,
     event_id: int,
+    event: Event | None = None,
     quantities: Mapping[int, int],
     code: str | None = None,
     offer: str | None = None,
@@ -91,9 +92,12 @@ def reservation_create(
     `replaces`: this browser's earlier reservation for the event. If still
     active, its places are given back in the same transaction, so choosing
     again never loses the places held unless the new ones are had.
+    `event`: the event's row if the caller has just loaded it (saves a query;
+    the pool's own counter is what decides).
     """
     now = now or timezone.now()
-    event = Event.objects.filter(pk=event_id).first()
+    if event is None or event.pk != event_id:
+        event = Event.objects.filter(pk=event_id).first()
     if event is None or not event.is_on_sale(now):
         raise BookingClosed(_("Booking is closed for this event."))
     quantities = Counter({pk: n for pk, n in quantities.items() if n > 0})

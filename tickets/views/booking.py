@@ -187,6 +187,7 @@ def choose_places(request, slug, code_form=None):
                 }
             new = reservation_create(
                 event_id=event.pk,
+                event=event,
                 quantities=form.quantities(),
                 code=code.code if code is not None else None,
                 offer=offer_token if mine else None,
