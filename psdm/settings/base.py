@@ -165,6 +165,7 @@ PSDM_RATE_LIMITS = {
     "tickets:payment": _STEP,
     "tickets:invoice": _STEP,
     "tickets:check": _STEP,
+    "tickets:reservation_cancel": _STEP,
     "tickets:availability": "600/m",
     "tickets:confirmation": "300/m",
     # Codes and the waiting list: few tries each, against guessing.
