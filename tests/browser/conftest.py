@@ -281,6 +281,8 @@ def press_and_load(page: Page, key: str = "Enter") -> int:
 # --- Reservations ---------------------------------------------------------
 
 HOLD_TITLE = "Your places are reserved"
+# A time as the site writes it (events.templatetags.psdm.govuk_time).
+TIME_RE = r"(\d{1,2}(:\d\d)?[ap]m|midday)"
 CANCEL_HOLD = "Cancel and release these places"
 
 
@@ -292,8 +294,8 @@ def expect_hold(page: Page, places: int) -> Locator:
     what = "your place" if places == 1 else f"your {places} places"
     expect(banner.locator("#hold-countdown")).to_have_text(
         re.compile(
-            rf"^\s*We're holding {what} until (\d{{1,2}}(:\d\d)?[ap]m|midday)"
-            r" – (\d+ minutes?|1 minute) left\s*$"
+            rf"^\s*We're holding {what} until {TIME_RE}"
+            r" – (1 minute|\d+ minutes) left\s*$"
         )
     )
     expect(banner.get_by_role("button", name=CANCEL_HOLD)).to_be_visible()

@@ -7,12 +7,20 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from events.models import Event
-from tickets.models import Invoice, Order, OrderChange, StripeEvent, Ticket
+from tickets.models import (
+    Invoice,
+    Order,
+    OrderChange,
+    Reservation,
+    StripeEvent,
+    Ticket,
+)
 
 from .conftest import (
     AXE_JS,
     REFERENCE_RE,
     check_a11y,
+    expect_hold,
     format_violations,
     visit,
 )
@@ -55,30 +63,28 @@ def click_and_load(page: Page, button: str) -> None:
 
 
 def book_one_paid_place(page: Page, event: Event, how: str) -> None:
-    """Choose one paid place, give the buyer's and attendee's details and
-    choose how to pay, checking every page with axe."""
+    """Choose one paid place, give your own details on the one "Your
+    details" page (the buyer is the attendee) and choose how to pay,
+    checking every page with axe."""
     book = f"/events/{event.slug}/book/"
     visit(page, book)
     page.get_by_label(PAID_LABEL, exact=True).fill("1")
     click_and_load(page, "Continue")
     expect(page).to_have_url(re.compile(re.escape(book + "your-details/") + "$"))
     check_a11y(page)
-
-    page.get_by_label("Full name").fill("Katherine Johnson")
-    page.get_by_label("Email address").fill("katherine@example.co.uk")
-    click_and_load(page, "Continue")
-    expect(page).to_have_url(re.compile(re.escape(book + "attendee/1/") + "$"))
-    check_a11y(page)
+    expect_hold(page, 1)
 
     page.get_by_label("First name").fill("Katherine")
     page.get_by_label("Last name").fill("Johnson")
+    page.get_by_label("Email address").fill("katherine@example.co.uk")
     page.get_by_label("Organisation", exact=True).fill("Orbital Software Ltd")
-    page.get_by_role("group", name="Which sector do they work in?").get_by_label(
+    page.get_by_role("group", name="Which sector do you work in?").get_by_label(
         "Supplier or private sector"
     ).check()
     click_and_load(page, "Continue")
     expect(page).to_have_url(re.compile(re.escape(book + "payment/") + "$"))
     check_a11y(page)
+    expect_hold(page, 1)
 
     methods = page.get_by_role("group", name="How will you pay?")
     expect(page.get_by_role("heading", level=1)).to_have_text("How will you pay?")
@@ -190,10 +196,13 @@ def test_leaving_the_payment_page_without_paying(
     expect_check_answers(page, event)
     check_a11y(page)
 
-    banner = page.locator(".govuk-notification-banner")
+    # Two banners: what happened, and the place reserved again for them.
+    banners = page.locator(".govuk-notification-banner")
+    expect(banners).to_have_count(2)
+    banner = banners.filter(has=page.get_by_role("heading", name="Important"))
     expect(banner).to_have_count(1)
-    expect(banner.get_by_role("heading")).to_have_text("Important")
     expect(banner).to_contain_text(NOT_PAID)
+    expect_hold(page, 1)
 
     # Their answers are kept, so they can try again without typing them.
     main = page.get_by_role("main")
@@ -207,7 +216,8 @@ def test_leaving_the_payment_page_without_paying(
         expect(main).to_contain_text(text)
     expect(page.get_by_role("button", name="Continue to payment")).to_be_visible()
 
-    # The held place is back in the pool and Stripe's page can no longer be paid.
+    # The order's held place went back to the pool and was reserved again
+    # for this buyer (counted once), and Stripe's page can no longer be paid.
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert order.payment_status == Order.PaymentStatus.VOID
@@ -219,13 +229,20 @@ def test_leaving_the_payment_page_without_paying(
     assert not OrderChange.objects.filter(order=order, action="paid").exists()
     event.refresh_from_db()
     paid_type.refresh_from_db()
-    assert (event.places_taken, paid_type.places_taken) == (0, 0)
+    assert (event.places_taken, paid_type.places_taken) == (1, 1)
+    again = Reservation.objects.get(status=Reservation.Status.ACTIVE)
+    assert again.places == 1
+    assert again.order is None
+    assert Reservation.objects.get(order=order).status == Reservation.Status.CONFIRMED
     assert fake_stripe.sessions[order.stripe_session_id]["status"] == "expired"
 
-    # The banner is shown once, not again on the next page.
+    # The message is shown once, not again on the next page; the place is
+    # still reserved.
     page.reload(wait_until="load")
     check_a11y(page)
-    expect(page.locator(".govuk-notification-banner")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Important")).to_have_count(0)
+    expect(page.locator(".govuk-notification-banner")).to_have_count(1)
+    expect_hold(page, 1)
 
 
 # --- Invoice --------------------------------------------------------------

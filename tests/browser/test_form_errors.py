@@ -48,10 +48,27 @@ def missing_link_targets(summary: Locator) -> list[str]:
     )
 
 
+SELF_ERRORS = {
+    "First name": "Enter your first name",
+    "Last name": "Enter your last name",
+    "Email address": "Enter your email address",
+    "Organisation": "Enter your organisation",
+}
+SELF_SECTOR_LEGEND = "Which sector do you work in?"
+SELF_SECTOR_ERROR = "Select the sector you work in"
+SOMEONE_ELSE = "I'm booking this place for someone else"
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.gov.uk"
+
+
 def choose_one_place_and_give_details(page: Page, event) -> None:
+    """One place, booked for someone else: the buyer's details, then the
+    attendee's page."""
     visit(page, f"/events/{event.slug}/book/")
     page.get_by_label("Public sector", exact=True).fill("1")
     submit(page)
+    check_a11y(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name=SOMEONE_ELSE).click()
     check_a11y(page)
     page.get_by_label("Full name").fill("Grace Hopper")
     page.get_by_label("Email address").fill("grace@example.gov.uk")
@@ -86,7 +103,41 @@ def test_choose_places_and_your_details_errors(page: Page, event, free_type):
     page.get_by_label("Public sector", exact=True).fill("1")
     submit(page)
     check_a11y(page)
+    # One place: "Your details" is the attendee's form in "your" wording.
     submit(page)  # Your details, empty.
+    summary = error_summary(page)
+    links = summary.get_by_role("link")
+    expect(links).to_have_text([*SELF_ERRORS.values(), SELF_SECTOR_ERROR])
+    assert not missing_link_targets(summary)
+    for label, message in SELF_ERRORS.items():
+        expect_described_by(page.get_by_label(label, exact=True), message)
+    sector = page.get_by_role("group", name=SELF_SECTOR_LEGEND)
+    expect(sector).to_contain_text(SELF_SECTOR_ERROR)
+    check_a11y(page)
+    # The sector's error link reaches its first option.
+    summary.get_by_role("link", name=SELF_SECTOR_ERROR).focus()
+    page.keyboard.press("Enter")
+    expect(sector.get_by_label("Central government")).to_be_focused()
+
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_label("Email address").fill("grace@")
+    page.get_by_label("Organisation", exact=True).fill("Birmingham City Council")
+    sector.get_by_label("Local government").check()
+    submit(page)
+    summary = error_summary(page)
+    expect(summary.get_by_role("link")).to_have_text([EMAIL_FORMAT])
+    expect_described_by(page.get_by_label("Email address"), EMAIL_FORMAT)
+    # What was typed is kept.
+    expect(page.get_by_label("First name")).to_have_value("Grace")
+    expect(sector.get_by_label("Local government")).to_be_checked()
+    check_a11y(page)
+
+    # Booking for someone else: the buyer's own form and its errors.
+    with page.expect_navigation():
+        page.get_by_role("link", name=SOMEONE_ELSE).click()
+    check_a11y(page)
+    submit(page)  # The buyer's details, empty.
     summary = error_summary(page)
     expect(summary.get_by_role("link")).to_have_text(
         ["Enter your full name", "Enter your email address"]
@@ -99,9 +150,8 @@ def test_choose_places_and_your_details_errors(page: Page, event, free_type):
     page.get_by_label("Email address").fill("grace@")
     submit(page)
     summary = error_summary(page)
-    message = "Enter an email address in the correct format, like name@example.gov.uk"
-    expect(summary.get_by_role("link")).to_have_text([message])
-    expect_described_by(page.get_by_label("Email address"), message)
+    expect(summary.get_by_role("link")).to_have_text([EMAIL_FORMAT])
+    expect_described_by(page.get_by_label("Email address"), EMAIL_FORMAT)
     check_a11y(page)
 
 

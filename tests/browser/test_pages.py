@@ -1,5 +1,6 @@
 """Every public page, in its interesting states, checked with axe in Chromium."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,9 @@ from playwright.sync_api import Page, expect
 from events.models import Session, Speaker
 from sponsors.models import Sponsor, SponsorTier
 from tests.conftest import book, make_event, make_ticket_type
+from tickets.models import Reservation
 
-from .conftest import STYLESHEET, check_a11y, png_bytes, visit
+from .conftest import STYLESHEET, TIME_RE, check_a11y, png_bytes, visit
 
 pytestmark = pytest.mark.browser
 
@@ -265,19 +267,34 @@ def assert_no_horizontal_scroll(page: Page) -> None:
 
 
 def test_places_gone_page(page: Page, db):
-    """Someone whose places were booked by others mid-way is told plainly."""
+    """Someone whose reservation ran out while others booked its places is
+    told plainly, and offered the places that are left."""
     event = make_event(slug="busy-meetup", name="Busy meetup", capacity=3)
     ticket_type = make_ticket_type(event)
     visit(page, f"/events/{event.slug}/book/")
     page.get_by_label("Public sector", exact=True).fill("2")
-    page.get_by_role("button", name="Continue").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Continue").click()
     check_a11y(page)
+    expect(page).to_have_url(re.compile(r"/book/your-details/$"))
+    # Time runs out; meanwhile two of the three places are booked by others.
+    Reservation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     book(event, ticket_type, count=2)
-    response = page.reload()
-    assert response is not None and response.status == 409
-    page.psdm_log.bad_responses.clear()  # the 409 is this page's point
+    response = page.reload(wait_until="load")
+    assert response is not None and response.status == 410
+    page.psdm_log.bad_responses.clear()  # the 410 is this page's point
     check_a11y(page)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Not enough places left")
-    page.get_by_role("button", name="Choose again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your reservation has ended"
+    )
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(
+        re.compile(rf"We held your 2 places until {TIME_RE}, but time ran out")
+    )
+    expect(main).to_contain_text("There is only 1 place left now.")
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Choose again").click()
     check_a11y(page)
+    expect(page).to_have_url(re.compile(r"/book/$"))
     expect(page.locator("#places-left")).to_have_text("Only 1 place left")

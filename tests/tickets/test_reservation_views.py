@@ -305,3 +305,44 @@ def test_a_step_page_does_not_write_the_session(client, event, free_type):
             if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
         ]
         assert not writes, (path, writes)
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_the_first_visitors_choose_page_is_drawn_once_with_each_ones_token(
+    event, free_type
+):
+    """Everyone arriving gets the same page, each with a CSRF token of their
+    own that works; places taken show at once."""
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page_one = first.get(url("choose", event)).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page_two = second.get(url("choose", event)).content.decode()
+    assert len(queries) == 1  # the event; the page itself came from the cache
+    assert "psdm-csrf-token-placeholder" not in page_one + page_two
+    assert csrf_of(page_one) != csrf_of(page_two)
+    for client, page in ((first, page_one), (second, page_two)):
+        response = client.post(
+            url("choose", event),
+            {"csrfmiddlewaretoken": csrf_of(page), f"qty_{free_type.pk}": 1},
+        )
+        assert response.status_code == 302
+    assert (
+        "248 of 250 places left" in Client().get(url("choose", event)).content.decode()
+    )
+
+
+def test_arriving_after_the_last_place_went_is_answered_at_once(event, free_type):
+    event.capacity = 1
+    event.save()
+    choose(Client(), event, {free_type.pk: 1})
+    late = Client()
+    page = late.get(url("choose", event)).content.decode()
+    assert "Sold out" in page and "Join the waiting list" in page
+    assert 'name="qty_' not in page
+    response = choose(late, event, {free_type.pk: 1})
+    assert response.status_code == 409
+    assert "Sorry, all places have been booked" in response.content.decode()
+    assert Reservation.objects.count() == 1

@@ -5,8 +5,10 @@ import json
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -147,6 +149,12 @@ def _live(reservation, now=None) -> Reservation | None:
 def choose_places(request, slug, code_form=None):
     event = event_get_published(slug=slug)
     reservation = reservation_for(request.session, event)
+    if code_form is None and _first_visit(request, event, reservation):
+        if request.method == "GET":
+            return _choose_page_for_everyone(request, event)
+        if availability_cached(event).sold_out:
+            # The rush is over: say so at once, as cheaply as can be.
+            return _choose_page_for_everyone(request, event, status=409)
     live = _live(reservation)
     # What was typed for a reservation that ran out is kept for the next.
     ended = (
@@ -229,6 +237,67 @@ def choose_places(request, slug, code_form=None):
     if status == 503:
         response["Retry-After"] = "5"
     return response
+
+
+CSRF_PLACEHOLDER = "psdm-csrf-token-placeholder"
+
+
+def _first_visit(request, event, reservation) -> bool:
+    """Whether this browser sees the choose page as everybody does: no
+    reservation, code or waiting-list offer of its own, nothing asked in the
+    address, no messages waiting."""
+    return (
+        reservation is None
+        and not request.GET
+        and pending_code(request.session, event.pk) is None
+        and not pending_offer(request.session, event.pk)
+        and not len(messages.get_messages(request))
+    )
+
+
+def _choose_page_for_everyone(request, event, status=200):
+    """The choose page as a first visitor sees it, drawn once for everyone
+    (by the pool's counter, the event's last change and the language; kept
+    AVAILABILITY_CACHE_SECONDS) with this browser's CSRF token put in. In a
+    rush it is most of the requests, and the answer of everyone who came too
+    late."""
+    stamp = event.updated_at.timestamp() if event.updated_at else ""
+    key = (
+        f"choose-page:{event.pk}:{event.places_taken}:{event.capacity}:{stamp}:"
+        f"{card_payments_available()}:{get_language()}"
+    )
+    html = remembered(
+        key,
+        AVAILABILITY_CACHE_SECONDS,
+        lambda: _choose_page_drawn(request, event),
+        what="choose page",
+    )
+    response = HttpResponse(
+        html.replace(CSRF_PLACEHOLDER, get_token(request)), status=status
+    )
+    if status == 409:
+        response["Retry-After"] = "60"
+    return response
+
+
+def _choose_page_drawn(request, event) -> str:
+    availability = code_availability(
+        event=event, availability=availability_cached(event), code=None
+    )
+    return render(
+        request,
+        "tickets/choose_places.html",
+        {
+            **_code_context("", None, "", None),
+            "event": event,
+            "availability": availability,
+            "form": ChoosePlacesForm(availability=availability),
+            "reservation": None,
+            "offer": None,
+            "waitlist_url": reverse("tickets:waitlist_join", args=[event.slug]),
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    ).content.decode()
 
 
 @never_cache
