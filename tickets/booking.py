@@ -7,6 +7,7 @@ Several tabs of one browser share the reservation; no other browser can
 see or change it.
 """
 
+import hashlib
 from dataclasses import dataclass, field, fields
 
 from django.db.models import Prefetch
@@ -68,6 +69,17 @@ def reservation_remember(session, reservation: Reservation) -> None:
     session[f"{SESSION_PREFIX}{reservation.event_id}"] = {
         "reservation": [reservation.pk, reservation.secret]
     }
+
+
+def browser_key(request) -> str:
+    """Who is reserving: a digest of this browser's CSRF secret (a POST has
+    passed the CSRF check with it), or "" without one."""
+    secret = request.META.get("CSRF_COOKIE") or ""
+    return (
+        hashlib.sha256(f"psdm-reservation:{secret}".encode()).hexdigest()
+        if secret
+        else ""
+    )
 
 
 def reservation_forget(session, event_id: int) -> None:

@@ -179,3 +179,30 @@ def test_card_confirm_pressed_at_once_makes_one_checkout_session(presses, fake_s
     (session,) = fake_stripe.sessions.values()
     assert {r["Location"] for r in responses} == {session["url"]}
     assert assert_consistent(event) == 1
+
+
+@pytest.mark.parametrize("presses", [2, 10])
+def test_choosing_places_pressed_at_once_reserves_once(presses):
+    """A double-clicked "Continue" at step 1 (from one browser, the same CSRF
+    cookie and session) holds the places once, not once per click."""
+    event = make_event(capacity=50)
+    ticket_type = make_ticket_type(event)
+    browser = Client()
+    browser.get(url("choose", event))  # the CSRF cookie, as a browser has
+    tabs = []
+    for _i in range(presses):
+        tab = Client()
+        tab.cookies = browser.cookies
+        tabs.append(tab)
+
+    responses = together(
+        [
+            lambda tab=tab: tab.post(url("choose", event), {f"qty_{ticket_type.pk}": 2})
+            for tab in tabs
+        ]
+    )
+
+    assert [getattr(r, "status_code", r) for r in responses] == [302] * presses
+    assert Reservation.objects.filter(status=Reservation.Status.ACTIVE).count() == 1
+    assert reserved_places(event) == 2
+    assert_consistent(event)

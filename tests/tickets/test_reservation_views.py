@@ -346,3 +346,21 @@ def test_arriving_after_the_last_place_went_is_answered_at_once(event, free_type
     assert response.status_code == 409
     assert "Sorry, all places have been booked" in response.content.decode()
     assert Reservation.objects.count() == 1
+
+
+def test_a_browser_whose_session_was_lost_chooses_afresh(client, event, free_type):
+    """The same browser (CSRF cookie) with a new session: its old
+    reservation is replaced by the new choice, not kept as well."""
+    client.get(url("choose", event))
+    choose(client, event, {free_type.pk: 3})
+    Reservation.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    session = client.session
+    session.flush()
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    assert choose(client, event, {free_type.pk: 1}).status_code == 302
+    live = Reservation.objects.get(status=Status.ACTIVE)
+    assert live.places == 1
+    assert Reservation.objects.get(status=Status.RELEASED).places == 3
+    event.refresh_from_db()
+    assert event.places_taken == 1

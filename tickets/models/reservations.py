@@ -37,6 +37,10 @@ class Reservation(models.Model):
     )
     # Kept in the buyer's session with the id: only that browser may use it.
     secret = models.CharField(max_length=64, unique=True, default=new_secret)
+    # A digest of the browser's CSRF secret: one browser holds at most one
+    # active reservation per event, so a double-clicked first step reserves
+    # once. Blank when made other than from a browser.
+    browser = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
@@ -87,6 +91,11 @@ class Reservation(models.Model):
             models.CheckConstraint(
                 condition=Q(code_uses__lte=models.F("places")),
                 name="reservation_code_uses_within_places",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "browser"],
+                condition=Q(status="active") & ~Q(browser=""),
+                name="reservation_one_active_per_browser",
             ),
             # Confirmed once, into exactly one order (order is unique too).
             models.CheckConstraint(

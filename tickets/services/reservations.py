@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,6 +81,7 @@ def reservation_create(
     offer: str | None = None,
     replaces: Reservation | None = None,
     answers: dict | None = None,
+    browser: str = "",
     now=None,
 ) -> Reservation:
     """Take the places chosen from the pool and each ticket type's cap, and
@@ -94,6 +95,10 @@ def reservation_create(
     again never loses the places held unless the new ones are had.
     `event`: the event's row if the caller has just loaded it (saves a query;
     the pool's own counter is what decides).
+    `browser`: who is reserving (tickets.booking.browser_key). A browser has
+    one active reservation per event: a second made at the same moment (a
+    double click) returns the first instead, and one whose time ran out is
+    replaced.
     """
     now = now or timezone.now()
     if event is None or event.pk != event_id:
@@ -116,6 +121,7 @@ def reservation_create(
         )
     reservation = Reservation(
         event=event,
+        browser=browser,
         places=places,
         code=found if quote.places_with_code else None,
         code_uses=quote.places_with_code,
@@ -151,6 +157,10 @@ def reservation_create(
                 # Places the old reservation gave back and this one did not
                 # take go to the waiting list first, as any freed place does.
                 _offers_make(event.pk)
+    except IntegrityError as exc:
+        if not browser or "browser" not in str(exc):
+            raise
+        return _browsers_other(event, browser, quantities, code, offer, answers, now)
     except CodeUsedUp:
         raise InvalidBooking(
             code_uses_left_message(code_id=found.pk, wanted=quote.places_with_code)
@@ -169,6 +179,36 @@ def reservation_create(
             ) from exc
         raise
     return reservation
+
+
+# A browser's second reservation within this long of its first is the same
+# choice sent twice (a double click, a retry); later, it is a new choice.
+SAME_CHOICE = timedelta(seconds=10)
+
+
+def _browsers_other(event, browser, quantities, code, offer, answers, now):
+    """The browser already has an active reservation for the event that its
+    session does not know of. Made a moment ago (a double click), it stands
+    and is returned; older (another session of the same browser), it is
+    replaced by the places chosen now."""
+    other = Reservation.objects.filter(
+        event=event, browser=browser, status=Status.ACTIVE
+    ).first()
+    if other is None:  # ended meanwhile: the next try goes through
+        raise BookingBusy(_("Lots of people are booking right now. Please try again."))
+    if other.is_live(now) and now - other.created_at < SAME_CHOICE:
+        return other
+    return reservation_create(
+        event_id=event.pk,
+        event=event,
+        quantities=quantities,
+        code=code,
+        offer=offer,
+        replaces=other,
+        answers=answers,
+        browser=browser,
+        now=now,
+    )
 
 
 def _code_uses_take(event_id: int, code_id: int, quantity: int, now) -> None:

@@ -22,12 +22,14 @@ from psdm.ops.remembered import remembered
 
 from ..booking import (
     BookingDraft,
+    browser_key,
     may_see_order,
     pending_code,
     pending_code_set,
     pending_offer,
     remember_order,
     reservation_for,
+    reservation_forget,
     reservation_remember,
 )
 from ..forms import (
@@ -201,6 +203,7 @@ def choose_places(request, slug, code_form=None):
                 offer=offer_token if mine else None,
                 replaces=reservation,
                 answers=answers,
+                browser=browser_key(request),
             )
         except CodeError as exc:
             form.add_error(None, exc.message)
@@ -338,7 +341,7 @@ def reservation_cancel(request, slug):
             request, _("We have released your places. Nothing has been booked.")
         )
     if reservation is not None and reservation.status != Reservation.Status.CONFIRMED:
-        request.session.pop(f"booking:{event.pk}", None)
+        reservation_forget(request.session, event.pk)
     return redirect(event.get_absolute_url())
 
 
