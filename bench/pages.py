@@ -10,17 +10,25 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 
 1. Resets the event ``rush`` in its own database (default ``psdm_pages``)
    with room for every booking the run makes (bench/rush.py's reset).
-2. Serves bench/floor_app.py and sends it --repeat requests: the floor.
+2. Serves bench/floor_app.py and sends it 3 x --repeat requests: the floor.
 3. Serves psdm.wsgi (as bench/rush.py does, with --production as deployed)
-   and sends --repeat requests each to /health/web/, availability.json and
-   the event page, then books --flows times as a browser does (its own
-   cookies, the form's CSRF token): choose places, then whatever form each
-   step shows (bench/rush.py's read_form) to the confirmation page.
+   and sends --repeat requests each to /health/web/, availability.json, the
+   event page and the choose page ("choose page": as a first visitor sees
+   it while no booking changes the pool, drawn once for everyone and then
+   answered from the cache, as most visitors of a rush get it), then books
+   --flows times as a browser does (its own cookies, the form's CSRF
+   token): choose places, then whatever form each step shows (bench/rush.py's
+   read_form) to the confirmation page. Each booking changes the pool's
+   counter, so the flow's "choose places GET" is the page drawn afresh.
 4. Prints one JSON line: each page's CPU in ms per request and as a
-   multiple of the floor, and the average booking-flow request. With
+   multiple of the floor, the average booking-flow request, and a whole
+   booking (its requests, ``requests_per_flow``) against the floor. With
    --layers (slower: every layer is timed) it prints where each page's CPU
    goes instead: middleware by middleware, sessions, templates,
    crispy-forms, widgets, the ORM and the database driver.
+
+``measure(args)`` does 1-3 and returns 4's figures as a dict; bench/rush.py
+calls it after its rush for its per-page figures.
 """
 
 import argparse
@@ -177,33 +185,41 @@ def run_server(app: str, args, drive) -> dict:
     return result
 
 
-def main() -> int:
-    args = parse_args()
+def measure(args) -> dict:
+    """Measure as the module docstring says (steps 1-3) and return step 4's
+    figures. `args` needs flows, repeat, layers, database_url and production
+    (bench/rush.py passes its own, with static_collected when it has
+    collected the static files already). Raises RuntimeError if a server
+    does not start or a request fails, SystemExit if another run holds the
+    database."""
     lock = rush.prepare_database(args.database_url, LOCK_KEY, "bench/pages.py")
-    rush.reset_event(args.database_url, args.flows + 10)
+    try:
+        rush.reset_event(args.database_url, args.flows + 10)
 
-    def floor(port):
-        for _ in range(args.repeat * 3):
-            Browser(port).request("floor", "GET", "/")
+        def floor(port):
+            for _ in range(args.repeat * 3):
+                Browser(port).request("floor", "GET", "/")
 
-    def site(port):
-        # Once unmeasured first: templates compiled, connections open.
-        Browser(port, counted=False).book(-1)
-        for label, path in [
-            ("/health/web/", "/health/web/"),
-            ("availability.json", f"/events/{SLUG}/availability.json"),
-            ("event page", f"/events/{SLUG}/"),
-        ]:
-            browser = Browser(port)
-            Browser(port, counted=False).request(label, "GET", path)
-            for _ in range(args.repeat):
-                browser.request(label, "GET", path)
-        for n in range(args.flows):
-            Browser(port).book(n)
+        def site(port):
+            # Once unmeasured first: templates compiled, connections open.
+            Browser(port, counted=False).book(-1)
+            for label, path in [
+                ("/health/web/", "/health/web/"),
+                ("availability.json", f"/events/{SLUG}/availability.json"),
+                ("event page", f"/events/{SLUG}/"),
+                ("choose page", BOOK),
+            ]:
+                browser = Browser(port)
+                Browser(port, counted=False).request(label, "GET", path)
+                for _ in range(args.repeat):
+                    browser.request(label, "GET", path)
+            for n in range(args.flows):
+                Browser(port).book(n)
 
-    floor_run = run_server("bench.floor_app:application", args, floor)
-    site_run = run_server("psdm.wsgi", args, site)
-    lock.close()
+        floor_run = run_server("bench.floor_app:application", args, floor)
+        site_run = run_server("psdm.wsgi", args, site)
+    finally:
+        lock.close()
 
     def ms(entry):
         return entry["cpu_ns"] / entry["requests"] / 1e6
@@ -211,10 +227,8 @@ def main() -> int:
     floor_ms = ms(floor_run["pages"]["floor"])
     pages = site_run["pages"]
     flow = [label for label in pages if label.endswith(("GET", "POST"))]
-    flow_ms = sum(pages[k]["cpu_ns"] for k in flow) / sum(
-        pages[k]["requests"] for k in flow
-    )
-    flow_ms /= 1e6
+    flow_requests = sum(pages[k]["requests"] for k in flow)
+    flow_ms = sum(pages[k]["cpu_ns"] for k in flow) / flow_requests / 1e6
     result = {
         "settings": "production" if args.production else "base",
         "layers": args.layers,
@@ -222,6 +236,7 @@ def main() -> int:
         "pages_ms": {k: round(ms(v), 2) for k, v in pages.items()},
         "pages_vs_floor": {k: round(ms(v) / floor_ms, 1) for k, v in pages.items()},
         "flow_request_ms": round(flow_ms, 2),
+        "requests_per_flow": round(flow_requests / args.flows, 1),
         "page_cpu_vs_floor": round(flow_ms / floor_ms, 1),
         "booking_cpu_vs_floor": round(
             sum(pages[k]["cpu_ns"] for k in flow) / 1e6 / args.flows / floor_ms, 1
@@ -239,7 +254,11 @@ def main() -> int:
             for label, by_kind in site_run["layers"].items()
             if label in pages
         }
-    print(json.dumps(result), flush=True)
+    return result
+
+
+def main() -> int:
+    print(json.dumps(measure(parse_args())), flush=True)
     return 0
 
 

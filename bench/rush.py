@@ -4,13 +4,13 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 
     .venv/bin/python bench/rush.py [--clients 1000] [--capacity 250]
         [--workers 3] [--threads 1] [--timeout 30] [--database-url URL]
-        [--production] [--probe-bookings 12] [--floor-requests 2000]
+        [--production] [--floor-requests 2000] [--probe-flows 20]
+        [--probe-repeat 200] [--pages-database-url URL]
 
 1. Creates the database if missing (default ``psdm_bench``, a benchmark
    database: each run deletes all its sessions), migrates it and resets the
    event ``rush``: published, in 30 days, ``--capacity`` places and one free
-   ticket type "Public sector" (10 per order at most, no quota); and the
-   event ``rush-probe``, the same with room for every probe booking.
+   ticket type "Public sector" (10 per order at most, no quota).
 2. Serves ``psdm.wsgi`` with gunicorn on a free port of 127.0.0.1, DEBUG off,
    and always stops it (also on Ctrl-C). ``--threads 1`` means sync workers,
    more means gthread; more options can go in ``GUNICORN_CMD_ARGS``. 3 sync
@@ -22,19 +22,13 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
    serves the floor, ``bench/floor_app.py``: a bare WSGI app answering one
    byte string.
 3. The floor: ``--floor-requests`` sequential requests to the bare app
-   (after 100 unmeasured), reading the CPU of its gunicorn (master and
-   workers) before and after. Measured twice, before the probe and after
-   the rush, as the host's speed drifts; ``floor_cpu_ms`` is their mean.
-4. The probe: ``--probe-bookings`` sequential rounds on ``rush-probe``, each
-   the event page, ``availability.json``, ``/health/web/`` and one whole
-   booking, reading the site's gunicorn CPU before and after every request
-   (from ``/proc/<pid>/task/*/schedstat``, in nanoseconds, 10 ms after the
-   answer so a worker has finished). The first max(2, workers) rounds warm
-   the workers and are not counted. ``page_cpu_ms`` is the median per page:
-   "choose GET", "choose POST", "details GET", "details POST", "attendee
-   GET/POST" (old flow), "check GET", "check POST", "confirmation GET",
-   "event page", "availability.json", "/health/web/".
-5. The rush: starts ``--clients`` clients at once. Each has its own cookie
+   (after 100 unmeasured), reading the CPU of its gunicorn (utime + stime
+   of master and workers, from ``/proc/<pid>/stat``) once before and once
+   after them all: the total over the requests divided by their number, so
+   the 10 ms kernel tick is about 1% of it, never a whole request's worth.
+   Measured twice, before and after the rush, as the host's speed drifts;
+   ``floor_cpu_ms`` is their mean.
+4. The rush: starts ``--clients`` clients at once. Each has its own cookie
    jar, like a browser, and tries once to book one place: GET and POST the
    choose page (``qty_<id>=1``), then follows the site's redirects through
    the steps under ``/events/rush/book/`` (your details, attendee N, check
@@ -53,14 +47,36 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
    that any later step shows once the pool cannot take the places chosen.
    Anything else (5xx, other status, a form sent back with errors, timeout,
    connection error) counts once in ``errors`` and ends that client.
-6. Counts the event's confirmed tickets and reads its places_taken counter.
+5. Counts the event's confirmed tickets and reads its places_taken counter.
+6. The probe, once the rush's gunicorns are stopped: bench/pages.py's
+   ``measure()`` on its own database (``--pages-database-url``, default
+   ``psdm_pages``, the event ``rush`` there reset for it), with
+   ``--probe-flows`` bookings and ``--probe-repeat`` requests a page (3x
+   that to its floor), same settings (``--production``). It serves the
+   floor app, then the site, each with one sync worker that counts its own
+   process CPU per request (bench/gunicorn_cpu.py, to the nanosecond; reads
+   of ``/proc`` from outside give 10 ms ticks per request, and schedstat
+   reads 0 on these hosts), requests one at a time. It runs after the rush,
+   not before, so the rush starts on a quiet machine as before
+   (``host_busy_before_pct`` is not the probe's leftovers) and a rush that
+   fails costs no probe; its figures are each process's own CPU, which the
+   load left by the rush changes little, and its ratios use its own floor,
+   measured seconds apart from the pages. About 10-20 s with the
+   defaults. ``page_cpu_ms`` is its mean CPU per request of each page:
+   "choose GET", "choose POST", "details GET", "details POST", "attendee
+   GET/POST" (old flow), "check GET", "check POST", "confirmation GET",
+   "event page", "availability.json", "/health/web/" (pages.py's "choose
+   places GET/POST" named as the rush names them), and "choose page": the
+   choose page a first visitor gets from the cache while no booking changes
+   the pool (in the probe's bookings, one after another, every "choose
+   GET" is drawn afresh, as each booking changes the pool's counter).
 7. Prints ONE JSON line on stdout (progress on stderr). ``elapsed_s``: first
    request to last response of the rush; ``bookings_per_s``: confirmed /
    elapsed_s; percentiles over every request of the rush; ``confirmed``:
    tickets in the database (``confirmed_http``: clients who saw their
    confirmation); ``oversold``: max(confirmed - capacity, 0);
    ``server_cpu_s``: the site's gunicorn CPU from its start to the end of
-   the rush (start-up and probe included); ``host_busy_before_pct``: other
+   the rush (start-up included); ``host_busy_before_pct``: other
    load on the machine just before the rush (compare runs only when it is
    near 0). And:
 
@@ -73,14 +89,18 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
      from just before the first client to just after the last answer;
      ``server_cpu_ms_per_request`` and ``server_cpu_ms_per_booking``: that
      over the rush's requests, and over confirmed;
-   - ``floor_cpu_ms`` (``floor_cpu_ms_before``, ``floor_cpu_ms_after``),
-     ``page_cpu_ms`` and ``probe_requests_per_booking`` (see 3 and 4);
-     ``flow_cpu_ms_per_request``: a probe booking's CPU over its requests
-     (median of the probe bookings);
-   - ratios to the floor: ``page_cpu_vs_floor`` (flow_cpu_ms_per_request /
-     floor), ``booking_cpu_vs_floor`` (server_cpu_ms_per_booking / floor),
-     ``rush_request_cpu_vs_floor``, ``event_page_vs_floor``,
-     ``availability_json_vs_floor`` and ``health_vs_floor``;
+   - ``floor_cpu_ms`` (``floor_cpu_ms_before``, ``floor_cpu_ms_after``;
+     see 3); ``booking_cpu_vs_floor`` (server_cpu_ms_per_booking /
+     floor_cpu_ms) and ``rush_request_cpu_vs_floor``
+     (server_cpu_ms_per_request / floor_cpu_ms);
+   - from the probe (see 6): ``page_cpu_ms``, ``probe_floor_ms`` (its
+     floor), ``flow_cpu_ms_per_request`` (its bookings' CPU over their
+     requests), ``probe_requests_per_booking``, ``probe_bookings``,
+     ``probe_booking_cpu_vs_floor`` (a sequential booking's CPU / its
+     floor), and the ratios to its floor: ``page_cpu_vs_floor``
+     (flow_cpu_ms_per_request / probe_floor_ms), ``event_page_vs_floor``,
+     ``availability_json_vs_floor`` and ``health_vs_floor`` (null without
+     a probe);
    - ``time_to_know_p50_ms``/``_p99_ms``: from a client's first request to
      the answer of its step-1 POST (places held, or sold out; a choose page
      already sold out is the answer; with a flow that holds nothing at step
@@ -95,8 +115,9 @@ Run from the repository root (PostgreSQL on 127.0.0.1:5432 must be up):
 
 Exits 0 if min(capacity, clients) places were confirmed, none oversold, the
 counter matches the tickets and there were no errors in the rush; else 1
-(2 if gunicorn did not start, 130 on Ctrl-C). Errors in the probe are
-logged and counted in ``probe_errors``.
+(2 if gunicorn did not start, 130 on Ctrl-C). A probe that fails is
+logged, counted in ``probe_errors`` (1) and leaves its figures null; it
+does not change the exit code.
 """
 
 import argparse
@@ -113,7 +134,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,7 +147,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SLUG = "rush"
-PROBE_SLUG = "rush-probe"
 BOOK = f"/events/{SLUG}/book/"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 QTY_RE = re.compile(r'name="(qty_\d+)"')
@@ -192,10 +212,22 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=30.0, help="per request, s")
     p.add_argument("--max-run", type=float, default=300.0, help="whole run, s")
     p.add_argument(
-        "--probe-bookings",
+        "--probe-flows",
         type=int,
-        default=12,
-        help="sequential rounds measuring each page's CPU (0: none)",
+        default=20,
+        help="bookings in the probe measuring each page's CPU after the rush "
+        "(bench/pages.py --flows; 0: no probe)",
+    )
+    p.add_argument(
+        "--probe-repeat",
+        type=int,
+        default=200,
+        help="probe requests per page (bench/pages.py --repeat)",
+    )
+    p.add_argument(
+        "--pages-database-url",
+        default="postgres://postgres@127.0.0.1:5432/psdm_pages",
+        help="the probe's own database (bench/pages.py's default)",
     )
     p.add_argument(
         "--floor-requests",
@@ -283,14 +315,29 @@ def prepare_database(
     return conn
 
 
-def reset_event(url: str, capacity: int, probe_capacity: int = 0):
-    """Reset the event `rush` with `capacity` places (returned) and, if
-    `probe_capacity`, the event `rush-probe` with that many."""
+def use_database(url: str) -> None:
+    """Point Django's connection at `url`, also when Django was set up for
+    another database earlier in this process (bench/rush.py resets its own
+    database, then bench/pages.py's measure() resets the probe's)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "psdm.settings.base"
     os.environ["DATABASE_URL"] = url
+    import dj_database_url
     import django
 
     django.setup()
+    from django.db import connection
+
+    wanted = dj_database_url.parse(url)
+    keys = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
+    if any(connection.settings_dict.get(k) != wanted.get(k) for k in keys):
+        connection.close()
+        connection.settings_dict.update({k: wanted.get(k) for k in keys})
+
+
+def reset_event(url: str, capacity: int):
+    """Reset the event `rush` in the database at `url` with `capacity`
+    places; return it."""
+    use_database(url)
     from django.apps import apps
     from django.contrib.sessions.models import Session
     from django.core.management import call_command
@@ -301,7 +348,7 @@ def reset_event(url: str, capacity: int, probe_capacity: int = 0):
     from tickets.models import Order, Ticket, TicketType
 
     call_command("migrate", interactive=False, verbosity=0)
-    slugs = [SLUG, PROBE_SLUG]
+    slugs = [SLUG, "rush-probe"]  # and the probe's event of earlier versions
     with transaction.atomic():
         try:  # places held at step 1 (issue 16), first: they point at orders
             Reservation = apps.get_model("tickets", "Reservation")
@@ -315,28 +362,23 @@ def reset_event(url: str, capacity: int, probe_capacity: int = 0):
         Event.objects.filter(slug__in=slugs).delete()
         Session.objects.all().delete()
         start = timezone.now() + timedelta(days=30)
-        events = []
-        for slug, places in ((SLUG, capacity), (PROBE_SLUG, probe_capacity)):
-            if not places:
-                continue
-            event = Event.objects.create(
-                name="Rush conference" if slug == SLUG else "Rush probe",
-                slug=slug,
-                summary="The day everybody wants a place at.",
-                starts_at=start,
-                ends_at=start + timedelta(hours=8),
-                venue_name="Bench venue",
-                venue_address="1 High Street\nBirmingham",
-                capacity=places,
-                is_published=True,
-            )
-            TicketType.objects.create(
-                event=event, name="Public sector", price_pence=0, max_per_order=10
-            )
-            events.append(event)
+        event = Event.objects.create(
+            name="Rush conference",
+            slug=SLUG,
+            summary="The day everybody wants a place at.",
+            starts_at=start,
+            ends_at=start + timedelta(hours=8),
+            venue_name="Bench venue",
+            venue_address="1 High Street\nBirmingham",
+            capacity=capacity,
+            is_published=True,
+        )
+        TicketType.objects.create(
+            event=event, name="Public sector", price_pence=0, max_per_order=10
+        )
     with connection.cursor() as cursor:  # autocommit: no dead rows carried over
         cursor.execute("VACUUM ANALYZE")
-    return events[0]
+    return event
 
 
 def count_places(event) -> dict:
@@ -466,27 +508,6 @@ class ServerCPU:
             except OSError:  # a worker just exited: its time is in cutime
                 pass
         return ticks / self.TICK
-
-    def precise_s(self) -> float:
-        """The same in nanoseconds, from every thread's schedstat (for one
-        request at a time); falls back to stat_s() where schedstat is
-        missing."""
-        if not self.workers:
-            self.find_workers()
-        for _ in range(3):
-            try:
-                total = sum(int(v) for v in self._stat(self.master)[13:15])
-                total /= self.TICK  # reaped workers
-                for pid in (self.master, *self.workers):
-                    for task in os.scandir(f"/proc/{pid}/task"):
-                        with open(f"{task.path}/schedstat") as f:
-                            total += int(f.read().split()[0]) / 1e9
-                return total
-            except (FileNotFoundError, ProcessLookupError):
-                self.find_workers()  # a worker came or went
-            except (OSError, ValueError, IndexError):
-                break
-        return self.stat_s()
 
 
 # --- 3. the clients ------------------------------------------------------
@@ -622,9 +643,9 @@ def form_errors(body: str) -> str:
 
 
 class Rush:
-    def __init__(self, base: str, timeout: float, slug: str = SLUG, meter=None):
+    def __init__(self, base: str, timeout: float):
         self.base = base
-        self.book_path = f"/events/{slug}/book/"
+        self.book_path = BOOK
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.latencies: list[float] = []
         self.first = self.last = None
@@ -632,10 +653,6 @@ class Rush:
         self.errors: Counter = Counter()
         self.by_page: Counter = Counter()
         self.visits: list[Visit] = []
-        # The probe: meter() reads the server's CPU (s) before and after each
-        # request; cpu_ms[label] gets the difference.
-        self.meter = meter
-        self.cpu_ms: defaultdict = defaultdict(list)
 
     async def request(self, http, method, path, data=None, visit=None, page=None):
         """Send one request; return (status, Location, body). A POST says it
@@ -645,7 +662,6 @@ class Rush:
             headers = {"Origin": self.base, "Referer": self.base + (page or path)}
         label = page_label(method, path)
         self.by_page[label] += 1
-        cpu0 = self.meter() if self.meter else 0.0
         t0 = time.perf_counter()
         self.first = min(self.first or t0, t0)
         if visit is not None:
@@ -672,9 +688,6 @@ class Rush:
             self.last = max(self.last or t1, t1)
             if visit is not None:
                 visit.last = t1
-        if self.meter:
-            await asyncio.sleep(0.01)  # the worker finishes (closes, logs)
-            self.cpu_ms[label].append((self.meter() - cpu0) * 1000)
         if status >= 500:
             raise Failed(f"{status} {method} {path}")
         return status, location, body
@@ -785,7 +798,9 @@ class Rush:
 
 
 async def measure_floor(base: str, cpu: ServerCPU, requests: int) -> float:
-    """CPU (ms) of one request to the bare WSGI app, sequentially."""
+    """CPU (ms) of one request to the bare WSGI app, sequentially: the
+    gunicorn's CPU over all `requests` (kernel ticks, so ~1% over a second
+    or more of CPU), divided by their number."""
     async with aiohttp.ClientSession() as http:
 
         async def hit() -> None:
@@ -796,67 +811,50 @@ async def measure_floor(base: str, cpu: ServerCPU, requests: int) -> float:
         for _ in range(100):
             await hit()
         await asyncio.sleep(0.05)
-        cpu0 = cpu.precise_s()
+        cpu0 = cpu.stat_s()
         for _ in range(requests):
             await hit()
         await asyncio.sleep(0.05)
-        return (cpu.precise_s() - cpu0) * 1000 / requests
+        return (cpu.stat_s() - cpu0) * 1000 / requests
 
 
-async def probe(base: str, args, cpu: ServerCPU) -> dict:
-    """Sequential rounds on the probe event: the event page,
-    availability.json, /health/web/ and one booking, each request's CPU
-    read from the server; the first rounds warm the workers."""
-    warm = max(2, args.workers)
-    cpu.find_workers()
-    rush = Rush(base, args.timeout, slug=PROBE_SLUG, meter=cpu.precise_s)
-    kept: defaultdict = defaultdict(list)
-    bookings: list[tuple[float, int]] = []  # (CPU ms, requests) per booking
-    errors: Counter = Counter()
-    for n in range(warm + args.probe_bookings):
-        rush.cpu_ms.clear()
-        async with aiohttp.ClientSession(cookie_jar=cookie_jar(base)) as http:
-            try:
-                for path in (
-                    f"/events/{PROBE_SLUG}/",
-                    f"/events/{PROBE_SLUG}/availability.json",
-                    "/health/web/",
-                ):
-                    status, _, _ = await rush.request(http, "GET", path)
-                    if status != 200:
-                        raise Failed(f"{status} GET {path}")
-                outcome = await rush.book(100_000 + n, http, Visit())
-                if outcome != "confirmed":
-                    raise Failed(f"probe booking {outcome}")
-            except (Failed, SoldOut) as exc:
-                errors[str(exc) or type(exc).__name__] += 1
-                continue
-        if n < warm:
-            continue
-        flow = [
-            ms for label, v in rush.cpu_ms.items() if label not in NOT_FLOW for ms in v
-        ]
-        bookings.append((sum(flow), len(flow)))
-        for label, values in rush.cpu_ms.items():
-            kept[label].extend(values)
-    for kind, count in errors.items():
-        log(f"probe error x{count}: {kind}")
-    order = {label: i for i, label in enumerate(rush.by_page)}  # flow order
+def probe(args) -> dict:
+    """Each page's CPU, exactly, by bench/pages.py's measure() on its own
+    database: one sync worker counting its own CPU per request, against the
+    floor measured the same way."""
+    sys.modules.setdefault("rush", sys.modules[__name__])  # pages imports us
+    import pages
+
+    options = argparse.Namespace(
+        flows=args.probe_flows,
+        repeat=args.probe_repeat,
+        layers=False,
+        database_url=args.pages_database_url,
+        production=args.production,
+        static_collected=getattr(args, "static_collected", False),
+    )
+    try:
+        measured = pages.measure(options)
+    except (RuntimeError, OSError, SystemExit) as exc:
+        log(f"probe failed: {exc}")
+        return {"probe_errors": 1}
+
+    def label(page: str) -> str:  # the rush's labels: "choose GET"
+        return page.replace("choose places ", "choose ")
+
+    by_floor = {label(k): v for k, v in measured["pages_vs_floor"].items()}
     return {
-        "page_cpu_ms": {
-            label: round(statistics.median(kept[label]), 2)
-            for label in sorted(kept, key=order.get)
-        },
-        "flow_cpu_ms_per_request": (
-            round(statistics.median(ms / n for ms, n in bookings), 2)
-            if bookings
-            else None
-        ),
-        "probe_requests_per_booking": (
-            round(statistics.median(n for _, n in bookings), 1) if bookings else None
-        ),
-        "probe_bookings": len(bookings),
-        "probe_errors": sum(errors.values()),
+        "page_cpu_ms": {label(k): v for k, v in measured["pages_ms"].items()},
+        "probe_floor_ms": measured["floor_ms"],
+        "flow_cpu_ms_per_request": measured["flow_request_ms"],
+        "probe_requests_per_booking": measured["requests_per_flow"],
+        "probe_bookings": args.probe_flows,
+        "probe_errors": 0,
+        "probe_booking_cpu_vs_floor": measured["booking_cpu_vs_floor"],
+        "page_cpu_vs_floor": measured["page_cpu_vs_floor"],
+        "event_page_vs_floor": by_floor.get("event page"),
+        "availability_json_vs_floor": by_floor.get("availability.json"),
+        "health_vs_floor": by_floor.get("/health/web/"),
     }
 
 
@@ -930,10 +928,7 @@ def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # runs `finally`
     lock = prepare_database(args.database_url)
-    probe_places = (max(2, args.workers) + args.probe_bookings) * 2
-    event = reset_event(
-        args.database_url, args.capacity, probe_places if args.probe_bookings else 0
-    )
+    event = reset_event(args.database_url, args.capacity)
     log(f"event {SLUG!r} reset with {args.capacity} places")
     ports = []
     for _ in range(2):
@@ -956,7 +951,6 @@ def main() -> int:
     rush = Rush(base, args.timeout)
     cpu = ServerCPU(proc.pid)
     floor_ms: list[float] = []
-    probed: dict = {}
     try:
         asyncio.run(wait_until_up(base, proc))
         if floor_proc:
@@ -966,9 +960,6 @@ def main() -> int:
             floor_ms.append(
                 asyncio.run(measure_floor(floor_base, floor_cpu, args.floor_requests))
             )
-        if args.probe_bookings:
-            log(f"probe: {args.probe_bookings} sequential bookings on {PROBE_SLUG!r}")
-            probed = asyncio.run(probe(base, args, cpu))
         busy_before = cpu_busy_pct()  # gunicorn is idle: this is others' load
         if busy_before and busy_before > 20:
             log(f"warning: the machine is {busy_before}% busy before the run")
@@ -1000,11 +991,17 @@ def main() -> int:
 
     places = count_places(event)
     lock.close()
+    probed: dict = {}
+    if args.probe_flows:
+        log(
+            f"probe: bench/pages.py's measure(), {args.probe_flows} bookings and "
+            f"{args.probe_repeat} requests a page, on {args.pages_database_url}"
+        )
+        probed = probe(args)
     elapsed = rush.last - rush.first if rush.first else 0.0
     errors = sum(rush.errors.values())
     figures = rush_figures(rush, places["confirmed"], rush_cpu)
     floor = statistics.mean(floor_ms) if floor_ms else None
-    pages = probed.get("page_cpu_ms", {})
     result = {
         "clients": args.clients,
         "requests": len(rush.latencies),
@@ -1032,18 +1029,20 @@ def main() -> int:
         "floor_cpu_ms": round(floor, 3) if floor else None,
         "floor_cpu_ms_before": round(floor_ms[0], 3) if floor_ms else None,
         "floor_cpu_ms_after": round(floor_ms[-1], 3) if floor_ms else None,
-        **probed,
-        "page_cpu_vs_floor": ratio(probed.get("flow_cpu_ms_per_request"), floor),
+        "page_cpu_ms": None,
+        "flow_cpu_ms_per_request": None,
+        "page_cpu_vs_floor": None,
+        "event_page_vs_floor": None,
+        "availability_json_vs_floor": None,
+        "health_vs_floor": None,
+        **probed,  # page_cpu_ms ... health_vs_floor, against the probe's floor
         "booking_cpu_vs_floor": ratio(figures["server_cpu_ms_per_booking"], floor, 0),
         "rush_request_cpu_vs_floor": ratio(figures["server_cpu_ms_per_request"], floor),
-        "event_page_vs_floor": ratio(pages.get("event page"), floor),
-        "availability_json_vs_floor": ratio(pages.get("availability.json"), floor),
-        "health_vs_floor": ratio(pages.get("/health/web/"), floor),
     }
     result["targets"] = targets(result, min(args.capacity, args.clients))
     for kind, count in rush.errors.most_common(10):
         log(f"error x{count}: {kind}")
-    if errors or probed.get("probe_errors"):
+    if errors:
         log(f"gunicorn's log: {logfile.name}")
     else:
         os.unlink(logfile.name)
