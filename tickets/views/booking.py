@@ -260,15 +260,13 @@ def _first_visit(request, event, reservation) -> bool:
 
 def _choose_page_for_everyone(request, event, status=200):
     """The choose page as a first visitor sees it, drawn once for everyone
-    (by the pool's counter, the event's last change and the language; kept
-    AVAILABILITY_CACHE_SECONDS) with this browser's CSRF token put in. In a
-    rush it is most of the requests, and the answer of everyone who came too
-    late."""
+    and kept AVAILABILITY_CACHE_SECONDS (by event, its last change and the
+    language), with this browser's CSRF token put in. In a rush it is most
+    of the requests, and the answer of everyone who came too late. The
+    places it shows are at most that old: choosing is decided by the pool
+    itself."""
     stamp = event.updated_at.timestamp() if event.updated_at else ""
-    key = (
-        f"choose-page:{event.pk}:{event.places_taken}:{event.capacity}:{stamp}:"
-        f"{card_payments_available()}:{get_language()}"
-    )
+    key = f"choose-page:{event.pk}:{stamp}:{card_payments_available()}:{get_language()}"
     html = remembered(
         key,
         AVAILABILITY_CACHE_SECONDS,
