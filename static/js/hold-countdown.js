@@ -37,8 +37,9 @@ if (banner && banner.dataset.expires) {
     }
     setTimeout(tick, 1000);
   };
-  // Marks already passed when the page loads were said by the page itself.
+  // Marks already reached when the page loads are shown by the page itself;
+// only those reached while it is open are announced.
   const first = minutesLeft(expires);
-  for (const mark of [5, 1]) if (first < mark) announced.add(mark);
+  for (const mark of [5, 1]) if (first <= mark) announced.add(mark);
   tick();
 }

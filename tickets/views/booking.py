@@ -195,6 +195,7 @@ def choose_places(request, slug, code_form=None):
                     "buyer_name": entry.name,
                     "buyer_email": entry.email,
                 }
+                answers["for_self"] = True  # one place: theirs, most likely
             new = reservation_create(
                 event_id=event.pk,
                 event=event,
