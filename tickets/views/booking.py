@@ -154,8 +154,10 @@ def choose_places(request, slug, code_form=None):
     if code_form is None and _first_visit(request, event, reservation):
         if request.method == "GET":
             return _choose_page_for_everyone(request, event)
-        if availability_cached(event).sold_out:
-            # The rush is over: say so at once, as cheaply as can be.
+        # The rush is over: say so at once, as cheaply as can be. (The
+        # counter counts places whose time ran out until they are tidied, so
+        # only a full counter is worth counting again.)
+        if event.places_taken >= event.capacity and availability_cached(event).sold_out:
             return _choose_page_for_everyone(request, event, status=409)
     live = _live(reservation)
     # What was typed for a reservation that ran out is kept for the next.
