@@ -1,6 +1,7 @@
 """Booking: the only code that creates orders and takes places from a pool."""
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -148,7 +149,12 @@ def order_create(
     invoice = _invoice_for(event, billing) if method == Method.INVOICE else None
     _validate(order, tickets, invoice)
 
-    try:
+    with booking_errors(
+        event=event,
+        ticket_types=ticket_types,
+        code_id=found.pk if found else None,
+        places_with_code=quote.places_with_code,
+    ):
         with transaction.atomic(durable=True):
             _insert_with_unique_reference(order)
             for ticket in tickets:
@@ -178,12 +184,23 @@ def order_create(
             places_take(event_id=event.pk, quantities=quantities)
             if found is not None:
                 code_uses_take(code_id=found.pk, quantity=quote.places_with_code)
+    return order
+
+
+@contextmanager
+def booking_errors(
+    *, event: Event, ticket_types, code_id: int | None = None, places_with_code=0
+):
+    """Word what stops places being taken as the buyer's BookingError, after
+    the transaction has rolled back (so no query runs while the pool's lock
+    is held)."""
+    try:
+        yield
     except CodeUsedUp:
         raise InvalidBooking(
-            code_uses_left_message(code_id=found.pk, wanted=quote.places_with_code)
+            code_uses_left_message(code_id=code_id, wanted=places_with_code)
         ) from None
     except PoolFull:
-        # Worded after the rollback, so no query runs while the lock is held.
         raise SoldOut(_sold_out_message(event)) from None
     except TicketTypeFull as exc:
         raise SoldOut(
@@ -196,7 +213,6 @@ def order_create(
                 _("Lots of people are booking right now. Please try again.")
             ) from exc
         raise
-    return order
 
 
 def _payment_method(event, total_pence, payment_method, billing, now) -> str:

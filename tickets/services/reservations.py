@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,11 +36,10 @@ from .codes import (
     code_check_places,
     code_find,
     code_ticket_type_ids,
-    code_uses_left_message,
     code_uses_release,
     code_uses_take,
 )
-from .errors import BookingBusy, BookingClosed, InvalidBooking, SoldOut
+from .errors import BookingBusy, BookingClosed, InvalidBooking
 from .history import Actor, order_change_record
 from .notify import order_confirmed_notify
 from .orders import (
@@ -51,14 +50,11 @@ from .orders import (
     _invoice_for,
     _invoice_insert,
     _payment_method,
-    _sold_out_message,
     _ticket_for,
     _ticket_types_for_sale,
+    booking_errors,
 )
 from .places import (
-    PoolFull,
-    TicketTypeFull,
-    is_lock_timeout,
     lock_timeout_set,
     places_take,
     pool_lock,
@@ -130,54 +126,45 @@ def reservation_create(
         expires_at=now + timedelta(minutes=reservation_minutes()),
     )
     try:
-        with transaction.atomic(durable=True):
-            lock_timeout_set()
-            if replaces is not None or offer:
-                # The pool first (the lock order), then the old reservation.
-                pool_lock(event.pk)
-            held_offer = _replaced_end(replaces, now) if replaces is not None else None
-            if offer:
-                held_offer = _offer_take(token=offer, event_id=event.pk, now=now)
-            if held_offer is not None:
-                reservation.offer = held_offer
-                reservation.expires_at = max(
-                    reservation.expires_at, held_offer.expires_at
+        with booking_errors(
+            event=event,
+            ticket_types=ticket_types,
+            code_id=found.pk if found else None,
+            places_with_code=quote.places_with_code,
+        ):
+            with transaction.atomic(durable=True):
+                lock_timeout_set()
+                if replaces is not None or offer:
+                    # The pool first (the lock order), then the old reservation.
+                    pool_lock(event.pk)
+                held_offer = (
+                    _replaced_end(replaces, now) if replaces is not None else None
                 )
-            reservation.save(force_insert=True)
-            ReservationLine.objects.bulk_create(
-                ReservationLine(
-                    reservation=reservation, ticket_type_id=pk, quantity=quantity
+                if offer:
+                    held_offer = _offer_take(token=offer, event_id=event.pk, now=now)
+                if held_offer is not None:
+                    reservation.offer = held_offer
+                    reservation.expires_at = max(
+                        reservation.expires_at, held_offer.expires_at
+                    )
+                reservation.save(force_insert=True)
+                ReservationLine.objects.bulk_create(
+                    ReservationLine(
+                        reservation=reservation, ticket_type_id=pk, quantity=quantity
+                    )
+                    for pk, quantity in sorted(quantities.items())
                 )
-                for pk, quantity in sorted(quantities.items())
-            )
-            places_take(event_id=event.pk, quantities=quantities)
-            if reservation.code_uses:
-                _code_uses_take(event.pk, found.pk, reservation.code_uses, now)
-            if replaces is not None:
-                # Places the old reservation gave back and this one did not
-                # take go to the waiting list first, as any freed place does.
-                _offers_make(event.pk)
+                places_take(event_id=event.pk, quantities=quantities)
+                if reservation.code_uses:
+                    _code_uses_take(event.pk, found.pk, reservation.code_uses, now)
+                if replaces is not None:
+                    # Places the old reservation gave back and this one did not
+                    # take go to the waiting list first, as any freed place does.
+                    _offers_make(event.pk)
     except IntegrityError as exc:
         if not browser or "browser" not in str(exc):
             raise
         return _browsers_other(event, browser, quantities, code, offer, answers, now)
-    except CodeUsedUp:
-        raise InvalidBooking(
-            code_uses_left_message(code_id=found.pk, wanted=quote.places_with_code)
-        ) from None
-    except PoolFull:
-        raise SoldOut(_sold_out_message(event)) from None
-    except TicketTypeFull as exc:
-        raise SoldOut(
-            _("There are not enough %(name)s places left.")
-            % {"name": ticket_types[exc.ticket_type_id].name}
-        ) from None
-    except OperationalError as exc:
-        if is_lock_timeout(exc):
-            raise BookingBusy(
-                _("Lots of people are booking right now. Please try again.")
-            ) from exc
-        raise
     return reservation
 
 
@@ -461,30 +448,18 @@ def reservation_confirm(
     invoice = (
         _invoice_for(event, billing) if method == Order.PaymentMethod.INVOICE else None
     )
-    try:
+    with booking_errors(
+        event=event,
+        ticket_types=ticket_types,
+        code_id=code.pk if code else None,
+        places_with_code=quote.places_with_code,
+    ):
         try:
             return _confirm(reservation, order, tickets, invoice, quote, now)
         except _PoolNeeded:
             return _confirm(
                 reservation, order, tickets, invoice, quote, now, retake=held
             )
-    except CodeUsedUp:
-        raise InvalidBooking(
-            code_uses_left_message(code_id=code.pk, wanted=quote.places_with_code)
-        ) from None
-    except PoolFull:
-        raise SoldOut(_sold_out_message(event)) from None
-    except TicketTypeFull as exc:
-        raise SoldOut(
-            _("There are not enough %(name)s places left.")
-            % {"name": ticket_types[exc.ticket_type_id].name}
-        ) from None
-    except OperationalError as exc:
-        if is_lock_timeout(exc):
-            raise BookingBusy(
-                _("Lots of people are booking right now. Please try again.")
-            ) from exc
-        raise
 
 
 def _confirm(reservation, order, tickets, invoice, quote, now, retake=None):
