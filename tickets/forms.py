@@ -24,6 +24,21 @@ INVALID_EMAIL = gettext_lazy(
 )
 
 
+def too_long_messages(form, names: dict | None = None) -> None:
+    """Say which field is too long, GOV.UK style ("First name must be 100
+    characters or fewer"), for each text field with a maximum length.
+    `names`: how to call a field when its label will not do."""
+    names = names or {}
+    for name, field in form.fields.items():
+        most = getattr(field, "max_length", None)
+        if not most:
+            continue
+        label = str(names.get(name) or field.label or name).replace(" (optional)", "")
+        field.error_messages["max_length"] = _(
+            "%(field)s must be %(count)d characters or fewer"
+        ) % {"field": label[:1].upper() + label[1:], "count": most}
+
+
 def _helper(*layout, submit: str) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
@@ -158,6 +173,7 @@ class BuyerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        too_long_messages(self)
         self.helper = _helper(
             Field.text("buyer_name", field_width=Fluid.TWO_THIRDS),
             Field.text("buyer_email", field_width=Fluid.TWO_THIRDS),
@@ -224,6 +240,7 @@ class AttendeeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = Ticket.Sector.choices
+        too_long_messages(self, {"email": _("Email address")})
         for name in ("first_name", "last_name", "email", "organisation", "job_title"):
             self.fields[name].widget.attrs.setdefault("spellcheck", "false")
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
@@ -326,6 +343,7 @@ class InvoiceDetailsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        too_long_messages(self)
         self.helper = _helper(
             Field.text("organisation", field_width=Fluid.TWO_THIRDS),
             Field.text("contact_name", field_width=Fluid.TWO_THIRDS),
@@ -404,6 +422,8 @@ class CodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The template's <form> has its own token: one is enough.
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field.text("code", field_width=Fluid.ONE_HALF),
             Button.secondary("use_code", _("Use code")),

@@ -71,7 +71,7 @@ def test_tampered_price_is_ignored_and_paid_type_refused(client, event, paid_typ
         ({"buyer_email": ""}, "Enter your email address"),
         ({"buyer_email": "grace@"}, "Enter an email address in the correct format"),
         ({"buyer_email": "grace@example.gov.uk\nBcc: x@y.z"}, "correct format"),
-        ({"buyer_name": "G" * 201}, "at most 200 characters"),
+        ({"buyer_name": "G" * 201}, "Full name must be 200 characters or fewer"),
     ],
 )
 def test_bad_buyer_details(client, event, free_type, data, message):
@@ -91,8 +91,8 @@ def test_bad_buyer_details(client, event, free_type, data, message):
         ({"organisation": ""}, "Enter their organisation"),
         ({"sector": ""}, "Select the sector they work in"),
         ({"sector": "admin"}, "Select a valid choice"),
-        ({"first_name": "A" * 101}, "at most 100 characters"),
-        ({"organisation": "O" * 201}, "at most 200 characters"),
+        ({"first_name": "A" * 101}, "First name must be 100 characters or fewer"),
+        ({"organisation": "O" * 201}, "Organisation must be 200 characters or fewer"),
         ({"access_needs": "x" * 1001}, "1000 characters"),
     ],
 )
@@ -167,3 +167,31 @@ def test_an_empty_post_shows_the_errors(client, event, free_type):
     assert_error(
         client.post(url("attendee", event, number=1)), "Enter their first name"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "size", "message"),
+    [
+        ("first_name", 101, "First name must be 100 characters or fewer"),
+        ("last_name", 101, "Last name must be 100 characters or fewer"),
+        ("organisation", 201, "Organisation must be 200 characters or fewer"),
+        ("job_title", 201, "Job title must be 200 characters or fewer"),
+    ],
+)
+def test_too_long_attendee_details_name_the_field(
+    client, event, free_type, field, size, message
+):
+    choose(client, event, {free_type.pk: 1})
+    client.post(buyer_url(event), BUYER)
+    response = client.post(
+        url("attendee", event, number=1), {**ATTENDEE, field: "x" * size}
+    )
+    page = response.content.decode()
+    assert message in page
+    assert "Ensure this value" not in page
+
+
+def test_too_long_buyer_details_name_the_field(client, event, free_type):
+    choose(client, event, {free_type.pk: 2})
+    response = client.post(buyer_url(event), {**BUYER, "buyer_name": "x" * 201})
+    assert "Full name must be 200 characters or fewer" in response.content.decode()

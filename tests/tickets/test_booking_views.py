@@ -2,6 +2,7 @@
 
 import re
 
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import make_ticket_type
@@ -171,3 +172,26 @@ def test_script_in_names_is_kept_as_text_and_shown_escaped(client, event, free_t
     confirmation = client.get(response["Location"]).content.decode()
     assert script not in confirmation and "&lt;script&gt;" in confirmation
     assert Ticket.objects.get().first_name == script
+
+
+def test_the_confirmation_opened_elsewhere_says_where_to_find_the_booking(
+    client, event, free_type
+):
+    """A bookmark opened in another browser: not the booking, but where to
+    see it; and the same for a reference that does not exist."""
+    fill_up_to_check(client, event, free_type)
+    location = client.post(url("check", event))["Location"]
+    for path in (location, "/bookings/PSDM-ZZZZZ/", "/bookings/nonsense/"):
+        response = Client().get(path)
+        page = response.content.decode()
+        assert response.status_code == 404
+        assert "We cannot show this booking here" in page
+        assert "link in its confirmation email" in page
+        assert "Ada1" not in page and "grace@example.gov.uk" not in page
+
+
+def test_the_code_form_sends_one_csrf_token(client, event, free_type):
+    page = client.get(url("choose", event)).content.decode()
+    code_form = page[page.index('id="code"') :]
+    code_form = code_form[: code_form.index("</details>")]
+    assert code_form.count('name="csrfmiddlewaretoken"') == 1

@@ -748,11 +748,14 @@ def _check_page(request, event, reservation, draft, total, error):
 @never_cache
 @require_GET
 def confirmation(request, reference):
-    if not may_see_order(request.session, reference):
-        raise Http404
-    order = order_with_tickets(reference=reference)
+    """The confirmation page, for the browser that booked. Anyone else (a
+    bookmark opened on another computer, a forwarded address) is told where
+    the booking can be seen, without learning whether it exists."""
+    order = None
+    if may_see_order(request.session, reference):
+        order = order_with_tickets(reference=reference)
     if order is None:
-        raise Http404
+        return render(request, "tickets/confirmation_elsewhere.html", status=404)
     return render(
         request, "tickets/confirmation.html", {"order": order, "event": order.event}
     )
