@@ -298,3 +298,13 @@ def test_places_gone_page(page: Page, db):
     check_a11y(page)
     expect(page).to_have_url(re.compile(r"/book/$"))
     expect(page.locator("#places-left")).to_have_text("Only 1 place left")
+
+
+def test_a_confirmation_opened_in_another_browser(page: Page, live_server):
+    """A bookmarked confirmation page opened elsewhere says where to look."""
+    response = page.goto("/bookings/PSDM-ZZZZZ/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "We cannot show this booking here"
+    )
+    check_a11y(page)
