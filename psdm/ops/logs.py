@@ -71,7 +71,12 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            # Django logs its 4xx/5xx lines (django.request) after the
+            # middleware has finished, with the request attached.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or (
+                request_id_var.get()
+            )
         if not hasattr(record, "task_id"):
             record.task_id = _current_task_id()
         return True

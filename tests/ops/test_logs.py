@@ -198,6 +198,15 @@ def test_a_request_logs_one_line_with_its_id_and_the_path_masked(client, console
     assert secret not in text
 
 
+@pytest.mark.django_db
+def test_djangos_own_error_lines_carry_the_request_id(client, console):
+    """Django logs "Not Found: ..." after the middleware has finished: the
+    line still says which request it was."""
+    client.get("/bookings/PSDM-AAAAA/nope/", HTTP_X_REQUEST_ID="r-7654321")
+    lines = [line for line in console.getvalue().splitlines() if "Not Found" in line]
+    assert lines and all("[r-7654321]" in line for line in lines), lines
+
+
 # --- what real work logs -----------------------------------------------------
 
 
