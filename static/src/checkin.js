@@ -615,12 +615,14 @@ function start(root) {
         email: person.email,
         ticket_type: person.ticket_type,
         checked_in_at: formatWhen(person.checked_in_at),
+        checked_in_by: person.checked_in_by || "",
+        door: person.door || "",
         status_text: statusText(person.status),
       });
       const button = fragment.querySelector(".psdm-person__admit");
-      // Already in: still possible (the server will say so), but not inviting.
-      if (person.checked_in_at) button.classList.add("govuk-button--secondary");
-      button.addEventListener("click", () => admit(person));
+      // Already in: who let them in and when, not a button to admit again.
+      if (person.checked_in_at) button.remove();
+      else button.addEventListener("click", () => admit(person));
       return fragment;
     });
     searchResults.replaceChildren(...items);

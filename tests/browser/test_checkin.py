@@ -285,10 +285,14 @@ def test_search_admit_and_undo(
     expect(panel).to_contain_text("Priya Lovelace")
     expect_count(page, 1, 2)
     assert checked_in(student) is not None
-    # Tap the result away; the search shows her as checked in now.
+    # Tap the result away; the search shows her as checked in now: who let
+    # her in and when, and no button to admit her again.
     panel.click()
     expect(panel).to_be_hidden()
-    expect(results).to_contain_text("Checked in")
+    expect(results).to_contain_text("Already checked in")
+    expect(results).to_contain_text(f"by {door_staff.get_full_name()}")
+    expect(page.get_by_role("button", name="Admit Priya Lovelace")).to_have_count(0)
+    check_a11y(page)
 
     page.get_by_role("button", name="Undo admission of Priya Lovelace").click()
     panel = expect_result(page, "neutral")

@@ -176,6 +176,8 @@ def test_search_answers_people_by_name(door_client, event, ticket):
                 "ticket_type": "Public sector",
                 "status": "confirmed",
                 "checked_in_at": None,
+                "checked_in_by": None,
+                "door": None,
             }
         ]
     }
@@ -256,6 +258,19 @@ def test_admit_and_undo_need_a_ticket_id(door_client, event, ticket, value):
         response = post(door_client, url, body)
         assert response.status_code == 400
         assert response.json()["result"] == "invalid"
+
+
+def test_search_says_who_let_someone_in_and_where(door_client, door, event, ticket):
+    """Found by name after they came in: the door sees when, by whom and at
+    which door, rather than a reason to admit them again."""
+    body = {"ticket": ticket.pk, "nonce": "s-1", "event": event.slug, "door": "East"}
+    post(door_client, ADMIT, body)
+    (found,) = door_client.get(SEARCH, {"event": event.slug, "q": "ada0"}).json()[
+        "results"
+    ]
+    assert found["checked_in_at"] is not None
+    assert found["checked_in_by"] == door.get_full_name()
+    assert found["door"] == "East"
 
 
 def test_search_and_stats_need_a_known_event(door_client, event):

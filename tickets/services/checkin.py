@@ -205,7 +205,7 @@ def search(*, event_id: int, query: str, limit: int = 20) -> list[Ticket]:
             | Q(email__icontains=query)
             | Q(organisation__icontains=query)
         )
-        .select_related("ticket_type", "order")
+        .select_related("ticket_type", "order", "checked_in_by")
         .order_by("last_name", "first_name", "pk")[: max(limit, 0)]
     )
 

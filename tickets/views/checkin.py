@@ -506,6 +506,15 @@ def api_search(request):
                     "ticket_type": ticket.ticket_type.name,
                     "status": ticket.status,
                     "checked_in_at": _iso(ticket.checked_in_at),
+                    # Already in: who let them in, and at which door.
+                    "checked_in_by": (
+                        checkin.who(ticket.checked_in_by)
+                        if ticket.checked_in_at
+                        else None
+                    ),
+                    "door": (ticket.checked_in_door or None)
+                    if ticket.checked_in_at
+                    else None,
                 }
                 for ticket in tickets
             ]
