@@ -110,10 +110,21 @@ def webhook_event_construct(payload: bytes, signature: str) -> dict:
         event = stripe.Webhook.construct_event(
             payload, signature, settings.STRIPE_WEBHOOK_SECRET
         )
-    except (AttributeError, TypeError, KeyError) as exc:
-        # Signed, but JSON that is not an object (such as `null`).
+        event = _plain(event)
+    except (AttributeError, TypeError, KeyError, RecursionError) as exc:
+        # Signed, but JSON that is not an object (such as `null`), or nested
+        # deeper than Python's parser goes.
         raise ValueError("Not a Stripe event") from exc
-    event = _plain(event)
-    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+    if not (_plain_text(event.get("id"), 255) and _plain_text(event.get("type"), 100)):
         raise ValueError("Not a Stripe event")
     return event
+
+
+def _plain_text(value, max_length: int) -> bool:
+    """A string we can store as an id: 1 to `max_length` printable characters
+    (PostgreSQL refuses NUL in text)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and (value.isprintable())
+    )

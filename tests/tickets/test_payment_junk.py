@@ -128,3 +128,36 @@ def test_signed_events_about_unknown_objects_change_nothing(
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored"
     assert StripeEvent.objects.filter(event_id=webhook["id"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,  # signed, but nested past Python's recursion limit
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        json.dumps(
+            {"id": "evt_\u0000x", "type": "checkout.session.completed", "data": {}}
+        ).encode(),
+        json.dumps(
+            {"id": "evt_" + "x" * 300, "type": "refund.created", "data": {}}
+        ).encode(),
+        json.dumps(
+            {"id": "evt_1", "type": "checkout.session.\u0000completed", "data": {}}
+        ).encode(),
+    ],
+    ids=["deep-list", "deep-object", "nul-id", "long-id", "nul-type"],
+)
+def test_signed_malformed_events_are_refused_and_logged(
+    client, db, fake_stripe, body, caplog
+):
+    """Signed with our secret, but not an event we could ever store: 400,
+    logged, nothing saved."""
+    response = client.post(
+        "/stripe/webhook/",
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=fake_stripe.sign(body),
+    )
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    assert any("webhook" in r.getMessage().lower() for r in caplog.records)

@@ -107,8 +107,12 @@ def stripe_webhook(request):
     signature = request.headers.get("Stripe-Signature", "")
     try:
         event = stripe_api.webhook_event_construct(request.body, signature)
-    except (stripe_api.SignatureError, ValueError):
+    except stripe_api.SignatureError:
+        logger.warning("Stripe webhook refused: bad signature")
         return HttpResponseBadRequest("Bad signature")
+    except ValueError as exc:
+        logger.warning("Stripe webhook refused: signed, but %s", exc)
+        return HttpResponseBadRequest("Not a Stripe event we understand")
     try:
         outcome = stripe_event_process(event=event)
     except stripe_api.StripeError:
