@@ -33,6 +33,6 @@ def rate_limits_are_shared(app_configs=None, **kwargs):
             "Rate limits are counted in each process's memory, so every "
             "process allows the full limit.",
             hint="Set DJANGO_CACHE_URL to a Redis database shared by all processes.",
-            id="security.W001",
+            id="psdm.W001",
         )
     ]

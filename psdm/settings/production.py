@@ -19,11 +19,16 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
+# A year: browsers' preload lists take no less (hstspreload.org).
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
 # HSTS for subdomains too, with "preload" (manage.py check --deploy asks for
-# both). Turn either off if a subdomain of yours cannot do HTTPS.
+# both). Turn either off if a subdomain of yours cannot do HTTPS. "preload"
+# is sent only with a year or more, as the preload lists require.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SECURE_HSTS_PRELOAD = (
+    env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+    and SECURE_HSTS_SECONDS >= 60 * 60 * 24 * 365
+)
 # Production sits behind one reverse proxy (it sets X-Forwarded-Proto above).
 PSDM_TRUSTED_PROXY_COUNT = env_int("PSDM_TRUSTED_PROXY_COUNT", 1)
 SECURE_CONTENT_TYPE_NOSNIFF = True

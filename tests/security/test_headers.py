@@ -151,7 +151,8 @@ def test_production_settings_pass_the_deploy_check():
 def test_the_deploy_check_warns_when_rate_limits_are_per_process():
     result = deploy_check()
     assert result.returncode != 0
-    assert "security.W001" in result.stdout + result.stderr
+    # The project's own id: Django's security.W001 is another warning.
+    assert "psdm.W001" in result.stdout + result.stderr
 
 
 def test_the_deploy_check_warns_without_hsts_on_subdomains():
@@ -161,3 +162,39 @@ def test_the_deploy_check_warns_without_hsts_on_subdomains():
     )
     assert result.returncode != 0
     assert "security.W005" in result.stdout + result.stderr
+
+
+def production_setting(name: str, **env) -> str:
+    """A setting's value as psdm.settings.production works it out."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "PSDM_", "AXES_"))
+    }
+    clean.update(
+        DJANGO_SETTINGS_MODULE="psdm.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL="postgres://psdm@127.0.0.1:5432/psdm",
+        DJANGO_ALLOWED_HOSTS="psdm.example.org",
+        **env,
+    )
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_hsts_preload_is_sent_only_with_a_year():
+    """The preload lists refuse less than a year: 30 days with "preload" was
+    a header no list would take."""
+    assert production_setting("SECURE_HSTS_SECONDS") == "31536000"
+    assert production_setting("SECURE_HSTS_PRELOAD") == "True"
+    month = {"DJANGO_SECURE_HSTS_SECONDS": str(60 * 60 * 24 * 30)}
+    assert production_setting("SECURE_HSTS_PRELOAD", **month) == "False"
