@@ -57,6 +57,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "psdm.security.middleware.CSPMiddleware",
     "psdm.security.middleware.PermissionsPolicyMiddleware",
+    # A NUL byte in the path, query string, a header or a form field: the
+    # friendly 400 before anything reads the request (sessions, users, views),
+    # logged with the request id and sent with the security headers above.
+    "psdm.security.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
