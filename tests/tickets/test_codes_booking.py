@@ -48,7 +48,6 @@ def test_have_a_code_is_on_the_choose_page(client, event, free_type):
         ("", "Enter a code"),
         ("NOPE", "We do not recognise that code"),
         ("x" * 65, "We do not recognise that code"),
-        ("SAVE\x0010", "Null characters are not allowed"),
     ],
 )
 def test_a_bad_code_is_explained_and_kept_out(client, event, free_type, text, message):
@@ -249,7 +248,8 @@ def test_junk_posted_as_a_code_is_refused_politely(client, event, free_type, dat
     if not Code.objects.exists():
         make_code(event)
     response = client.post(url("code", event), data)
-    assert response.status_code in {200, 302}
+    nul = any("\x00" in f"{key}{value}" for key, value in data.items())
+    assert response.status_code in ({400} if nul else {200, 302})
     kept = client.session.get(f"booking:{event.pk}", {}).get("code", "")
     assert kept in ("", "SAVE10")
     assert not Order.objects.exists()

@@ -74,7 +74,10 @@ def test_junk_posted_to_any_step_is_refused_politely(started, event, data, step)
 def test_junk_references_and_slugs_are_not_found(client, event, reference):
     for path in (f"/bookings/{reference}/", f"/events/{reference}/book/"):
         response = client.get(path.replace("?", "%3F").replace("#", "%23"))
-        assert response.status_code in {200, 301, 302, 404}
+        # 400: a NUL, refused for the whole site (psdm.security).
+        assert response.status_code in {200, 301, 302, 404} | (
+            {400} if "\x00" in reference else set()
+        )
 
 
 @pytest.mark.parametrize("step", ["choose", "buyer", "attendee"])

@@ -74,7 +74,9 @@ def test_junk_manage_links_are_not_found(client, db, reference, secret):
     response = client.get(
         f"/bookings/{quote(reference, safe='')}/{quote(secret, safe='')}/"
     )
-    assert response.status_code in {404, 301, 302}
+    # 400: a NUL, refused for the whole site (psdm.security).
+    nul = "\x00" in reference + secret
+    assert response.status_code in ({400} if nul else {404, 301, 302})
 
 
 @HYPOTHESIS
