@@ -223,7 +223,6 @@ PSDM_PERMISSIONS_POLICY = {
     "payment": "()",
     "usb": "()",
     "serial": "()",
-    "bluetooth": "()",
     "magnetometer": "()",
     "gyroscope": "()",
     "accelerometer": "()",

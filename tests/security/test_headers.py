@@ -67,6 +67,8 @@ def test_only_the_door_may_use_the_camera(client):
     door = client.get("/checkin/login/")["Permissions-Policy"]
     assert "camera=(self)" in door
     assert "microphone=()" in door and "geolocation=()" in door
+    # Chromium warns on every page about a feature it does not know.
+    assert "bluetooth" not in public
 
 
 @pytest.mark.django_db
