@@ -120,7 +120,9 @@ def test_python_made_html_has_no_style_attributes():
     assert not found, found
 
 
-def deploy_check(**env) -> subprocess.CompletedProcess:
+def production_env(**env) -> dict:
+    """The environment of psdm.settings.production with its required
+    settings, nothing of this shell's DJANGO_/PSDM_ settings, and `env`."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -134,10 +136,14 @@ def deploy_check(**env) -> subprocess.CompletedProcess:
         DJANGO_CSRF_TRUSTED_ORIGINS="https://psdm.example.org",
     )
     clean.update(env)
+    return clean
+
+
+def deploy_check(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=clean,
+        env=production_env(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -168,23 +174,11 @@ def test_the_deploy_check_warns_without_hsts_on_subdomains():
 
 def production_setting(name: str, **env) -> str:
     """A setting's value as psdm.settings.production works it out."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "PSDM_", "AXES_"))
-    }
-    clean.update(
-        DJANGO_SETTINGS_MODULE="psdm.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL="postgres://psdm@127.0.0.1:5432/psdm",
-        DJANGO_ALLOWED_HOSTS="psdm.example.org",
-        **env,
-    )
     code = f"from django.conf import settings; print(settings.{name})"
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,
-        env=clean,
+        env=production_env(**env),
         capture_output=True,
         text=True,
         timeout=120,

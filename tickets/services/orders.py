@@ -156,20 +156,7 @@ def order_create(
         places_with_code=quote.places_with_code,
     ):
         with transaction.atomic(durable=True):
-            _insert_with_unique_reference(order)
-            for ticket in tickets:
-                ticket.order = order
-            Ticket.objects.bulk_create(tickets)
-            if invoice is not None:
-                _invoice_insert(invoice, order)
-            order_change_record(
-                order=order,
-                actor=Actor.buyer(),
-                action="booked",
-                message=_booked_message(order, len(tickets), found, quote),
-            )
-            if order.status == Order.Status.CONFIRMED:
-                order_confirmed_notify(order=order, tickets=tickets)
+            order_insert(order, tickets, invoice, code=found, quote=quote)
             # The pool last, so its lock is held for as short a time as can be.
             lock_timeout_set()
             if offer:
@@ -284,6 +271,25 @@ def _ticket_for(
         status=status,
         **details,
     )
+
+
+def order_insert(order, tickets, invoice, *, code, quote) -> None:
+    """Inside the booking's transaction: save a new order with its tickets
+    and invoice, its history's first line and, if confirmed, its e-mails."""
+    _insert_with_unique_reference(order)
+    for ticket in tickets:
+        ticket.order = order
+    Ticket.objects.bulk_create(tickets)
+    if invoice is not None:
+        _invoice_insert(invoice, order)
+    order_change_record(
+        order=order,
+        actor=Actor.buyer(),
+        action="booked",
+        message=_booked_message(order, len(tickets), code, quote),
+    )
+    if order.status == Order.Status.CONFIRMED:
+        order_confirmed_notify(order=order, tickets=tickets, new=True)
 
 
 def _invoice_for(event: Event, billing: BillingDetails) -> Invoice:

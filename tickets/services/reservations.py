@@ -40,19 +40,15 @@ from .codes import (
     code_uses_take,
 )
 from .errors import BookingBusy, BookingClosed, InvalidBooking
-from .history import Actor, order_change_record
-from .notify import order_confirmed_notify
 from .orders import (
     BillingDetails,
     OrderLine,
-    _booked_message,
-    _insert_with_unique_reference,
     _invoice_for,
-    _invoice_insert,
     _payment_method,
     _ticket_for,
     _ticket_types_for_sale,
     booking_errors,
+    order_insert,
 )
 from .places import (
     lock_timeout_set,
@@ -488,20 +484,7 @@ def _confirm(reservation, order, tickets, invoice, quote, now, retake=None):
                 code_uses_take(
                     code_id=reservation.code_id, quantity=reservation.code_uses
                 )
-        _insert_with_unique_reference(order)
-        for ticket in tickets:
-            ticket.order = order
-        Ticket.objects.bulk_create(tickets)
-        if invoice is not None:
-            _invoice_insert(invoice, order)
-        order_change_record(
-            order=order,
-            actor=Actor.buyer(),
-            action="booked",
-            message=_booked_message(order, len(tickets), reservation.code, quote),
-        )
-        if order.status == Order.Status.CONFIRMED:
-            order_confirmed_notify(order=order, tickets=tickets, new=True)
+        order_insert(order, tickets, invoice, code=reservation.code, quote=quote)
         Reservation.objects.filter(pk=reservation.pk).update(
             status=Status.CONFIRMED, order=order, ended_at=now
         )
