@@ -48,6 +48,16 @@ def together(jobs, connections: int = 60) -> list:
     return results
 
 
+def tabs_of(browser: Client, count: int) -> list[Client]:
+    """`count` clients sharing `browser`'s cookies: its tabs, or its retries."""
+    tabs = []
+    for _i in range(count):
+        tab = Client()
+        tab.cookies = browser.cookies
+        tabs.append(tab)
+    return tabs
+
+
 def reserved_places(event) -> int:
     return sum(
         r.places
@@ -135,11 +145,7 @@ def test_confirm_pressed_at_once_books_once(presses):
     ticket_type = make_ticket_type(event)
     browser = Client()
     fill_up_to_check(browser, event, ticket_type, count=2)
-    tabs = []
-    for _i in range(presses):
-        tab = Client()
-        tab.cookies = browser.cookies
-        tabs.append(tab)
+    tabs = tabs_of(browser, presses)
 
     responses = together(
         [lambda tab=tab: tab.post(url("check", event)) for tab in tabs]
@@ -161,11 +167,7 @@ def test_card_confirm_pressed_at_once_makes_one_checkout_session(presses, fake_s
     browser = Client()
     fill_up_to_check(browser, event, ticket_type, count=1)
     assert browser.post(url("payment", event), {"method": "card"}).status_code == 302
-    tabs = []
-    for _i in range(presses):
-        tab = Client()
-        tab.cookies = browser.cookies
-        tabs.append(tab)
+    tabs = tabs_of(browser, presses)
 
     responses = together(
         [lambda tab=tab: tab.post(url("check", event)) for tab in tabs]
@@ -189,11 +191,7 @@ def test_choosing_places_pressed_at_once_reserves_once(presses):
     ticket_type = make_ticket_type(event)
     browser = Client()
     browser.get(url("choose", event))  # the CSRF cookie, as a browser has
-    tabs = []
-    for _i in range(presses):
-        tab = Client()
-        tab.cookies = browser.cookies
-        tabs.append(tab)
+    tabs = tabs_of(browser, presses)
 
     responses = together(
         [

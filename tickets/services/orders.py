@@ -112,15 +112,9 @@ def order_create(
     if event is None or not event.is_on_sale(now):
         raise BookingClosed(_("Booking is closed for this event."))
     quantities = Counter(line.ticket_type_id for line in lines)
-    if not quantities:
-        raise InvalidBooking(_("Choose at least one place."))
-    found = code_find(event=event, text=code, now=now) if code else None
-    if found is not None:
-        code_check_places(code=found, quantities=quantities)
-    unlocked = set(found.ticket_types.values_list("pk", flat=True)) if found else set()
-    ticket_types = _ticket_types_for_sale(event, quantities, now, unlocked)
-    # The total comes from our prices only; nothing the browser sent.
-    quote = booking_quote(ticket_types=ticket_types, quantities=quantities, code=found)
+    found, ticket_types, quote = places_priced(
+        event=event, quantities=quantities, code=code, now=now
+    )
     priced = {line.ticket_type.pk: line for line in quote.lines}
     total_pence = quote.total_pence
     method = _payment_method(event, total_pence, payment_method, billing, now)
@@ -200,6 +194,21 @@ def booking_errors(
                 _("Lots of people are booking right now. Please try again.")
             ) from exc
         raise
+
+
+def places_priced(*, event: Event, quantities: Counter, code: str | None, now):
+    """Check the places chosen can be booked now, with the code as typed if
+    any; return (code, ticket types by id, quote) or raise a BookingError.
+    The total comes from our prices only; nothing the browser sent."""
+    if not quantities:
+        raise InvalidBooking(_("Choose at least one place."))
+    found = code_find(event=event, text=code, now=now) if code else None
+    if found is not None:
+        code_check_places(code=found, quantities=quantities)
+    unlocked = set(found.ticket_types.values_list("pk", flat=True)) if found else set()
+    ticket_types = _ticket_types_for_sale(event, quantities, now, unlocked)
+    quote = booking_quote(ticket_types=ticket_types, quantities=quantities, code=found)
+    return found, ticket_types, quote
 
 
 def _payment_method(event, total_pence, payment_method, billing, now) -> str:

@@ -33,8 +33,6 @@ from ..models import (
 from .codes import (
     CodeUsedUp,
     booking_quote,
-    code_check_places,
-    code_find,
     code_ticket_type_ids,
     code_uses_release,
     code_uses_take,
@@ -46,9 +44,9 @@ from .orders import (
     _invoice_for,
     _payment_method,
     _ticket_for,
-    _ticket_types_for_sale,
     booking_errors,
     order_insert,
+    places_priced,
 )
 from .places import (
     lock_timeout_set,
@@ -98,14 +96,9 @@ def reservation_create(
     if event is None or not event.is_on_sale(now):
         raise BookingClosed(_("Booking is closed for this event."))
     quantities = Counter({pk: n for pk, n in quantities.items() if n > 0})
-    if not quantities:
-        raise InvalidBooking(_("Choose at least one place."))
-    found = code_find(event=event, text=code, now=now) if code else None
-    if found is not None:
-        code_check_places(code=found, quantities=quantities)
-    unlocked = set(found.ticket_types.values_list("pk", flat=True)) if found else set()
-    ticket_types = _ticket_types_for_sale(event, quantities, now, unlocked)
-    quote = booking_quote(ticket_types=ticket_types, quantities=quantities, code=found)
+    found, ticket_types, quote = places_priced(
+        event=event, quantities=quantities, code=code, now=now
+    )
     places = sum(quantities.values())
     if offer and places != 1:
         raise InvalidBooking(
